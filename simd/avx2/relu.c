@@ -1,0 +1,28 @@
+/* ReLU forward, AVX2. Tails use maskload/maskstore so nothing past x[n-1] / y[n-1] is touched. */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "sg_kernels_impl.h"
+#include "simd/avx2/tail_mask.h"
+
+/* Not-less-or-equal, unordered: true for x > 0 and for NaN, so NaN passes and -0.0 -> +0.0. */
+static inline __m256 relu8(__m256 v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ)); }
+
+void sg_avx2_relu(size_t n, const float *x, float *y)
+{
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+        const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
+        _mm256_storeu_ps(y + i, relu8(a));
+        _mm256_storeu_ps(y + i + 8, relu8(b));
+        _mm256_storeu_ps(y + i + 16, relu8(c));
+        _mm256_storeu_ps(y + i + 24, relu8(d));
+    }
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, relu8(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        const __m256i mask = sg_avx2_tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, mask, relu8(_mm256_maskload_ps(x + i, mask)));
+    }
+}

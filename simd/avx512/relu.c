@@ -1,0 +1,29 @@
+/* ReLU forward, AVX-512: one masked move per vector; the tail is an opmask load/store. */
+#include <immintrin.h>
+
+#include "sg_kernels_impl.h"
+
+/* Lanes that are > 0 or NaN keep x; the rest become +0.0 (so -0.0 -> +0.0). */
+static inline __m512 relu16(__m512 v)
+{
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NLE_UQ), v);
+}
+
+void sg_avx512_relu(size_t n, const float *x, float *y)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+        const __m512 c = _mm512_loadu_ps(x + i + 32), d = _mm512_loadu_ps(x + i + 48);
+        _mm512_storeu_ps(y + i, relu16(a));
+        _mm512_storeu_ps(y + i + 16, relu16(b));
+        _mm512_storeu_ps(y + i + 32, relu16(c));
+        _mm512_storeu_ps(y + i + 48, relu16(d));
+    }
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, relu16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, relu16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}

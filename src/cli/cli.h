@@ -1,0 +1,22 @@
+/* Shared CLI plumbing: each subcommand lives in its own cmd_*.c file. */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "simdgrad.h"
+
+/* Exit codes: 0 ok, 1 a check failed (e.g. ci-check regression, train disagreement), 2 bad usage/input. */
+enum { SG_EXIT_OK = 0, SG_EXIT_FAIL = 1, SG_EXIT_USAGE = 2 };
+
+/* Prints "simdgrad <cmd>: <message>" to stderr as one line and returns SG_EXIT_USAGE. */
+int sg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Subcommands: argv[0] is the subcommand name. */
+int sg_cmd_train(int argc, char **argv);
+int sg_cmd_info(int argc, char **argv);
+int sg_cmd_bench(int argc, char **argv);
+int sg_cmd_ci_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,127 @@
+/* CPU + OS feature probes. Baseline code: no ISA flags, no intrinsics beyond CPUID/XGETBV. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sg_kernels_impl.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/* XGETBV spelled as an instruction: the intrinsic needs -mxsave, which baseline code must not use. */
+static uint64_t read_xcr0(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static bool os_saves(uint64_t mask)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) /* OSXSAVE */
+        return false;
+    return (read_xcr0() & mask) == mask;
+}
+
+static bool leaf7_ebx(unsigned *ebx)
+{
+    unsigned a, c, d;
+    if (__get_cpuid_max(0, NULL) < 7)
+        return false;
+    __cpuid_count(7, 0, a, *ebx, c, d);
+    return true;
+}
+
+bool sg_cpu_has_avx2_fma(void)
+{
+    unsigned a, b, c, d, ebx7;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return false;
+    const bool avx = c & (1u << 28), fma = c & (1u << 12);
+    if (!avx || !fma || !leaf7_ebx(&ebx7) || !(ebx7 & (1u << 5)))
+        return false;
+    return os_saves(0x6); /* XMM | YMM state */
+}
+
+bool sg_cpu_has_avx512_fbwdqvl(void)
+{
+    unsigned ebx7;
+    if (!sg_cpu_has_avx2_fma() || !leaf7_ebx(&ebx7))
+        return false;
+    const unsigned need = (1u << 16) /*F*/ | (1u << 17) /*DQ*/ | (1u << 30) /*BW*/ | (1u << 31) /*VL*/;
+    if ((ebx7 & need) != need)
+        return false;
+    return os_saves(0xE6); /* XMM | YMM | opmask | ZMM_Hi256 | Hi16_ZMM */
+}
+
+bool sg_cpu_has_sve(void) { return false; }
+
+static void cpu_model_probe(char *buf, size_t len)
+{
+    unsigned regs[12];
+    if (__get_cpuid_max(0x80000000, NULL) < 0x80000004) {
+        snprintf(buf, len, "unknown");
+        return;
+    }
+    for (unsigned leaf = 0; leaf < 3; leaf++)
+        __get_cpuid(0x80000002 + leaf, &regs[4 * leaf], &regs[4 * leaf + 1], &regs[4 * leaf + 2],
+                    &regs[4 * leaf + 3]);
+    char raw[49];
+    memcpy(raw, regs, 48);
+    raw[48] = '\0';
+    const char *s = raw;
+    while (*s == ' ')
+        s++;
+    snprintf(buf, len, "%s", *s ? s : "unknown");
+}
+
+#else /* not x86 */
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_SVE
+#define HWCAP_SVE (1 << 22)
+#endif
+bool sg_cpu_has_sve(void) { return (getauxval(AT_HWCAP) & HWCAP_SVE) != 0; }
+#else
+bool sg_cpu_has_sve(void) { return false; }
+#endif
+bool sg_cpu_has_avx2_fma(void) { return false; }
+bool sg_cpu_has_avx512_fbwdqvl(void) { return false; }
+
+/* /proc/cpuinfo names the model differently per architecture; take the first field that does. */
+static void cpu_model_probe(char *buf, size_t len)
+{
+    static const char *const keys[] = {"model name", "Hardware", "CPU part", "cpu model", NULL};
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    for (const char *const *key = keys; *key; key++) {
+        rewind(f);
+        while (fgets(line, sizeof line, f)) {
+            const char *colon = strchr(line, ':');
+            if (strncmp(line, *key, strlen(*key)) != 0 || !colon)
+                continue;
+            colon++;
+            while (*colon == ' ' || *colon == '\t')
+                colon++;
+            snprintf(buf, len, "%.*s", (int)strcspn(colon, "\n"), colon);
+            fclose(f);
+            return;
+        }
+    }
+    fclose(f);
+}
+#endif
+
+const char *sg_cpu_model(void)
+{
+    static char model[128];
+    if (!model[0])
+        cpu_model_probe(model, sizeof model);
+    return model;
+}

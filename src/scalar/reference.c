@@ -1,0 +1,64 @@
+/* The scalar reference: the specification every vectorized kernel must match bit for bit.
+ *
+ * Built without auto-vectorization and without FP contraction (see meson.build), so each
+ * line means exactly the IEEE operation it spells; fmaf is explicit where the contract says
+ * fused multiply-add. The same source is compiled again for the benchmarks' "auto" baseline
+ * (-O3 with an ISA's flags) with SG_REF_PREFIX renaming the entry points. */
+#include <math.h>
+
+#include "sg_kernels_impl.h"
+
+#ifndef SG_REF_PREFIX
+#define SG_REF_PREFIX sg_scalar_
+#endif
+#define SG_REF_CAT2(a, b) a##b
+#define SG_REF_CAT(a, b) SG_REF_CAT2(a, b)
+#define SG_REF(name) SG_REF_CAT(SG_REF_PREFIX, name)
+
+/* Prototypes for renamed builds; the default prefix is already declared by the header. */
+void SG_REF(matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                    const float *b, size_t ldb, float *c, size_t ldc);
+void SG_REF(relu)(size_t n, const float *x, float *y);
+void SG_REF(relu_grad)(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero);
+
+void SG_REF(matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                    const float *b, size_t ldb, float *c, size_t ldc)
+{
+    /* op(A)[i][p] and op(B)[p][j] as strides, so one loop nest serves all four forms. */
+    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < n; j++) {
+            float acc = 0.0f;
+            for (size_t p = 0; p < k; p++)
+                acc = fmaf(a[i * a_row + p * a_col], b[p * b_row + j * b_col], acc);
+            c[i * ldc + j] = acc;
+        }
+    }
+}
+
+void SG_REF(relu)(size_t n, const float *x, float *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        /* v != v keeps NaN; everything not > 0 (including -0.0) becomes +0.0. */
+        y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+    }
+}
+
+void SG_REF(relu_grad)(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float hv = h[i], g = dy[i];
+        float r;
+        if (hv > 0.0f)
+            r = g;
+        else if (hv == 0.0f)
+            r = grad_at_zero * g;
+        else if (hv < 0.0f)
+            r = 0.0f;
+        else
+            r = hv; /* NaN in h: the NaN itself */
+        dx[i] = r;
+    }
+}

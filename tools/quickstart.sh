@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command on a fresh Debian/Ubuntu machine: install what is missing, build, run the main job.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh
+[ -d build ] || meson setup build
+meson compile -C build
+./build/src/simdgrad info
+./build/src/simdgrad train --isa all --grad-at-zero all

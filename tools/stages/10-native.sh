@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Native build with warnings as errors, then the whole correctness harness on this CPU.
+set -euo pipefail
+[ -d build ] || meson setup build --werror
+meson configure build -Dwerror=true >/dev/null
+meson compile -C build
+meson test -C build --print-errorlogs
