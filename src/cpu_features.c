@@ -28,7 +28,7 @@ static bool os_saves(uint64_t mask)
 static bool leaf7_ebx(unsigned *ebx)
 {
     unsigned a, c, d;
-    if (__get_cpuid_max(0, NULL) < 7)
+    if ((unsigned)__get_cpuid_max(0, NULL) < 7u)
         return false;
     __cpuid_count(7, 0, a, *ebx, c, d);
     return true;
@@ -61,7 +61,7 @@ bool sg_cpu_has_sve(void) { return false; }
 static void cpu_model_probe(char *buf, size_t len)
 {
     unsigned regs[12];
-    if (__get_cpuid_max(0x80000000, NULL) < 0x80000004) {
+    if ((unsigned)__get_cpuid_max(0x80000000, NULL) < 0x80000004u) {
         snprintf(buf, len, "unknown");
         return;
     }

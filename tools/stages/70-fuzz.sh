@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# libFuzzer targets (clang, ASan+UBSan): replay the checked-in corpus, then fuzz each target for
+# FUZZ_SECONDS (default 60). A crash leaves its input in build-fuzz/artifacts/ and fails the stage;
+# add such an input to tests/fuzz/corpus/<target>/ once fixed so it stays a regression test.
+set -euo pipefail
+secs="${FUZZ_SECONDS:-60}"
+if [ ! -d build-fuzz ]; then
+  CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dc_args=-fsanitize=fuzzer-no-link -Dbench=disabled -Dpeers=disabled --werror
+fi
+meson compile -C build-fuzz
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
+meson test -C build-fuzz --suite fuzz --print-errorlogs
+mkdir -p build-fuzz/artifacts
+for bin in build-fuzz/tests/fuzz/fuzz-*; do
+  [ -x "$bin" ] || continue
+  case "$bin" in *replay*) continue ;; esac
+  target=${bin##*/fuzz-}
+  work=$(mktemp -d)
+  echo "fuzzing $target for ${secs}s"
+  "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix=build-fuzz/artifacts/"$target"- "$work" "tests/fuzz/corpus/$target" 2>&1 |
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|Done)' || true
+  rm -rf "$work"
+  if ls build-fuzz/artifacts/"$target"-* >/dev/null 2>&1; then
+    echo "fuzz target $target found a failing input: $(ls build-fuzz/artifacts/"$target"-*)"
+    exit 1
+  fi
+done
