@@ -1,14 +1,143 @@
-/* PLACEHOLDER (being replaced by the packed microkernel version): plain loops compiled with
- * this ISA's flags so fmaf is one instruction; bit-exact with the reference. */
+/* matmul, AVX2 + FMA: a 6x16 register-blocked microkernel under the shared BLIS-style driver for large
+ * shapes, and unpacked paths for small shapes, where packing would cost more than the product.
+ *
+ * Every output is one sequential chain acc = fma(a_p, b_p, acc), p = 0..k-1, starting from +0:
+ * vectors always run ACROSS outputs (over n, or over m when A is transposed), never across k. */
+#include <immintrin.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx2/tail_mask.h"
+#include "simd/gemm_driver.h"
 
-void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                    const float *b, size_t ldb, float *c, size_t ldc)
+#define MR 6
+#define NR 16
+
+/* 12 ymm accumulators + 2 B vectors + 1 broadcast: 15 of the 16 registers. */
+static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int first)
 {
-    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
-    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    __m256 acc[MR][2];
+    if (first) {
+        for (int i = 0; i < MR; i++)
+            acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    } else {
+        for (int i = 0; i < MR; i++) {
+            acc[i][0] = _mm256_loadu_ps(c + i * ldc);
+            acc[i][1] = _mm256_loadu_ps(c + i * ldc + 8);
+        }
+    }
+    for (size_t p = 0; p < kc; p++, ap += MR, bp += NR) {
+        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        for (int i = 0; i < MR; i++) {
+            const __m256 av = _mm256_broadcast_ss(ap + i);
+            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    for (int i = 0; i < MR; i++) {
+        _mm256_storeu_ps(c + i * ldc, acc[i][0]);
+        _mm256_storeu_ps(c + i * ldc + 8, acc[i][1]);
+    }
+}
+
+/* See docs/x86-kernels.md for how these were chosen. */
+static const sg_gemm_blocking blocking = {MR, NR, 144, 256, 2048};
+
+/* Rows i..i+R-1 of C, columns j..j+15, as R x 2 chains over k. With full == 0 the two vectors are
+   masked (maskload/maskstore), so nothing past column n-1 is read or written; full blocks use plain
+   loads and stores because maskstore is slow. */
+#define DIRECT_ROWS_BLOCK(R)                                                                                 \
+    static inline __attribute__((always_inline)) void rows_block##R(                                         \
+        int full, __m256i m0, __m256i m1, size_t k, const float *a, size_t a_row, size_t a_col,              \
+        const float *b, size_t ldb, float *c, size_t ldc)                                                    \
+    {                                                                                                        \
+        __m256 acc[R][2];                                                                                    \
+        for (int r = 0; r < R; r++)                                                                          \
+            acc[r][0] = acc[r][1] = _mm256_setzero_ps();                                                     \
+        for (size_t p = 0; p < k; p++) {                                                                     \
+            const float *bp = b + p * ldb;                                                                   \
+            const __m256 b0 = full ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, m0);                       \
+            const __m256 b1 = full ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, m1);               \
+            for (int r = 0; r < R; r++) {                                                                    \
+                const __m256 av = _mm256_broadcast_ss(a + r * a_row + p * a_col);                            \
+                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);                                              \
+                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);                                              \
+            }                                                                                                \
+        }                                                                                                    \
+        for (int r = 0; r < R; r++) {                                                                        \
+            if (full) {                                                                                      \
+                _mm256_storeu_ps(c + r * ldc, acc[r][0]);                                                    \
+                _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);                                                \
+            } else {                                                                                         \
+                _mm256_maskstore_ps(c + r * ldc, m0, acc[r][0]);                                             \
+                _mm256_maskstore_ps(c + r * ldc + 8, m1, acc[r][1]);                                         \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+DIRECT_ROWS_BLOCK(4)
+DIRECT_ROWS_BLOCK(1)
+
+static inline __attribute__((always_inline)) void rows_strip(int full, __m256i m0, __m256i m1, size_t m,
+                                                             size_t k, const float *a, size_t a_row,
+                                                             size_t a_col, const float *b, size_t ldb,
+                                                             float *c, size_t ldc)
+{
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        rows_block4(full, m0, m1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+    for (; i < m; i++)
+        rows_block1(full, m0, m1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+}
+
+/* B row-major (k x n, row stride ldb): vectorize over n in strips of 16 columns. op(A) is read through
+   strides (a_row, a_col) as broadcast scalars, so this serves NN and TN. */
+static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                        const float *b, size_t ldb, float *c, size_t ldc)
+{
+    const __m256i ones = _mm256_set1_epi32(-1);
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        rows_strip(1, ones, ones, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
+    if (j < n) {
+        const size_t r = n - j;
+        const __m256i m0 = r >= 8 ? ones : sg_avx2_tail_mask(r);
+        const __m256i m1 = r > 8 ? sg_avx2_tail_mask(r - 8) : _mm256_setzero_si256();
+        rows_strip(0, m0, m1, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
+    }
+}
+
+/* A stored k x m (ta == SG_TRANS), so op(A) columns are contiguous: vectorize over m, 16 rows of one
+   C column per chain pair. Meant for small n (the n = 1 gradient shapes); C columns are strided, so
+   results go through a small buffer and scalar stores. op(B) is read through strides (b_row, b_col). */
+static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                        size_t b_row, size_t b_col, float *c, size_t ldc)
+{
+    const __m256i ones = _mm256_set1_epi32(-1);
+    for (size_t i = 0; i < m; i += 16) {
+        const size_t rows = sg_gemm_min(16, m - i);
+        const __m256i m0 = rows >= 8 ? ones : sg_avx2_tail_mask(rows);
+        const __m256i m1 = rows > 8 ? sg_avx2_tail_mask(rows - 8) : _mm256_setzero_si256();
+        for (size_t j = 0; j < n; j++) {
+            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+            for (size_t p = 0; p < k; p++) {
+                const __m256 bv = _mm256_broadcast_ss(b + p * b_row + j * b_col);
+                acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i, m0), bv, acc0);
+                acc1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i + 8, m1), bv, acc1);
+            }
+            float out[16];
+            _mm256_storeu_ps(out, acc0);
+            _mm256_storeu_ps(out + 8, acc1);
+            for (size_t r = 0; r < rows; r++)
+                c[(i + r) * ldc + j] = out[r];
+        }
+    }
+}
+
+/* Last resort (huge k with B transposed and no packing buffer): the reference loop, one fmaf each. */
+static void direct_scalar(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                          const float *b, size_t b_row, size_t b_col, float *c, size_t ldc)
+{
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
@@ -16,4 +145,50 @@ void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, cons
                 acc = fmaf(a[i * a_row + p * a_col], b[p * b_row + j * b_col], acc);
             c[i * ldc + j] = acc;
         }
+}
+
+#define TRANSPOSE_FLOATS 4096 /* 16 KiB stack buffer for op(B) chunks in the unpacked NT/TT path */
+
+static void direct(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                   const float *b, size_t ldb, float *c, size_t ldc)
+{
+    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    if (ta == SG_TRANS && n < 4 && m > n) {
+        direct_cols(m, n, k, a, lda, b, b_row, b_col, c, ldc);
+    } else if (tb == SG_NO_TRANS) {
+        direct_rows(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
+    } else if (k <= TRANSPOSE_FLOATS) {
+        /* op(B) columns are rows of the stored B: transpose a chunk of whole columns (all of k) into
+           row-major form, then run the row kernel on that chunk of C. */
+        float bt[TRANSPOSE_FLOATS];
+        const size_t chunk = TRANSPOSE_FLOATS / k;
+        for (size_t j0 = 0; j0 < n; j0 += chunk) {
+            const size_t nb = sg_gemm_min(chunk, n - j0);
+            for (size_t j = 0; j < nb; j++)
+                for (size_t p = 0; p < k; p++)
+                    bt[p * nb + j] = b[(j0 + j) * ldb + p];
+            direct_rows(m, nb, k, a, a_row, a_col, bt, nb, c + j0, ldc);
+        }
+    } else {
+        direct_scalar(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc);
+    }
+}
+
+void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                    const float *b, size_t ldb, float *c, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                c[i * ldc + j] = 0.0f;
+        return;
+    }
+    /* Packing pays off once each packed element is reused enough; tiny m or n gain nothing from it. */
+    if (m >= MR && n >= NR / 2 && (double)m * (double)n * (double)k >= 32.0 * 32 * 32 &&
+        sg_gemm_packed(ukernel_6x16, &blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
+        return;
+    direct(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }

@@ -1,14 +1,119 @@
-/* PLACEHOLDER (being replaced by the packed microkernel version): plain loops compiled with
- * this ISA's flags so fmaf is one instruction; bit-exact with the reference. */
+/* matmul, AVX-512: a 12x32 register-blocked microkernel under the shared BLIS-style driver for large
+ * shapes, and unpacked paths for small shapes, where packing would cost more than the product.
+ *
+ * Every output is one sequential chain acc = fma(a_p, b_p, acc), p = 0..k-1, starting from +0:
+ * vectors always run ACROSS outputs (over n, or over m when A is transposed), never across k. */
+#include <immintrin.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/gemm_driver.h"
 
-void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                    const float *b, size_t ldb, float *c, size_t ldc)
+#define MR 12
+#define NR 32
+
+/* 24 zmm accumulators + 2 B vectors; the A values are broadcast straight from the packed panel. */
+static void ukernel_12x32(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int first)
 {
-    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
-    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    __m512 acc[MR][2];
+    if (first) {
+        for (int i = 0; i < MR; i++)
+            acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    } else {
+        for (int i = 0; i < MR; i++) {
+            acc[i][0] = _mm512_loadu_ps(c + i * ldc);
+            acc[i][1] = _mm512_loadu_ps(c + i * ldc + 16);
+        }
+    }
+    for (size_t p = 0; p < kc; p++, ap += MR, bp += NR) {
+        const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        for (int i = 0; i < MR; i++) {
+            const __m512 av = _mm512_set1_ps(ap[i]);
+            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    for (int i = 0; i < MR; i++) {
+        _mm512_storeu_ps(c + i * ldc, acc[i][0]);
+        _mm512_storeu_ps(c + i * ldc + 16, acc[i][1]);
+    }
+}
+
+/* MC*KC*4 = 144 KiB of packed A (L2); KC*NR*4 = 32 KiB... see docs/x86-kernels.md for the tuning. */
+static const sg_gemm_blocking blocking = {MR, NR, 144, 192, 2048};
+
+static inline __mmask16 lanes(size_t r) { return r >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << r) - 1); }
+
+/* B row-major (k x n, row stride ldb): vectorize over n, 4 rows x 32 columns per block. op(A) is read
+   through strides (a_row, a_col) as broadcast scalars, so this serves NN and TN. */
+static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                        const float *b, size_t ldb, float *c, size_t ldc)
+{
+    for (size_t j = 0; j < n; j += 32) {
+        const __mmask16 m0 = lanes(n - j), m1 = n - j > 16 ? lanes(n - j - 16) : 0;
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) {
+            __m512 acc[4][2];
+            for (int r = 0; r < 4; r++)
+                acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+            const float *ai = a + i * a_row;
+            for (size_t p = 0; p < k; p++) {
+                const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb + j);
+                const __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + j + 16);
+                for (int r = 0; r < 4; r++) {
+                    const __m512 av = _mm512_set1_ps(ai[r * a_row + p * a_col]);
+                    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+                    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                _mm512_mask_storeu_ps(c + (i + r) * ldc + j, m0, acc[r][0]);
+                _mm512_mask_storeu_ps(c + (i + r) * ldc + j + 16, m1, acc[r][1]);
+            }
+        }
+        for (; i < m; i++) {
+            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+            for (size_t p = 0; p < k; p++) {
+                const __m512 av = _mm512_set1_ps(a[i * a_row + p * a_col]);
+                acc0 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m0, b + p * ldb + j), acc0);
+                acc1 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m1, b + p * ldb + j + 16), acc1);
+            }
+            _mm512_mask_storeu_ps(c + i * ldc + j, m0, acc0);
+            _mm512_mask_storeu_ps(c + i * ldc + j + 16, m1, acc1);
+        }
+    }
+}
+
+/* A stored k x m (ta == SG_TRANS), so op(A) columns are contiguous: vectorize over m, one column of C
+   per chain set. Meant for small n (the n = 1 gradient shapes); C columns are strided, so results go
+   through a small buffer and scalar stores. op(B) is read through strides (b_row, b_col). */
+static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                        size_t b_row, size_t b_col, float *c, size_t ldc)
+{
+    for (size_t i = 0; i < m; i += 32) {
+        const size_t rows = sg_gemm_min(32, m - i);
+        const __mmask16 m0 = lanes(rows), m1 = rows > 16 ? lanes(rows - 16) : 0;
+        for (size_t j = 0; j < n; j++) {
+            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+            for (size_t p = 0; p < k; p++) {
+                const __m512 bv = _mm512_set1_ps(b[p * b_row + j * b_col]);
+                acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, a + p * lda + i), bv, acc0);
+                acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, a + p * lda + i + 16), bv, acc1);
+            }
+            float out[32];
+            _mm512_storeu_ps(out, acc0);
+            _mm512_storeu_ps(out + 16, acc1);
+            for (size_t r = 0; r < rows; r++)
+                c[(i + r) * ldc + j] = out[r];
+        }
+    }
+}
+
+/* Last resort (huge k with B transposed and no packing buffer): the reference loop, one fmaf each. */
+static void direct_scalar(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                          const float *b, size_t b_row, size_t b_col, float *c, size_t ldc)
+{
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
@@ -16,4 +121,50 @@ void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, co
                 acc = fmaf(a[i * a_row + p * a_col], b[p * b_row + j * b_col], acc);
             c[i * ldc + j] = acc;
         }
+}
+
+#define TRANSPOSE_FLOATS 4096 /* 16 KiB stack buffer for op(B) chunks in the unpacked NT/TT path */
+
+static void direct(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                   const float *b, size_t ldb, float *c, size_t ldc)
+{
+    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    if (ta == SG_TRANS && n < 8 && m > n) {
+        direct_cols(m, n, k, a, lda, b, b_row, b_col, c, ldc);
+    } else if (tb == SG_NO_TRANS) {
+        direct_rows(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
+    } else if (k <= TRANSPOSE_FLOATS) {
+        /* op(B) columns are rows of the stored B: transpose a chunk of whole columns (all of k) into
+           row-major form, then run the row kernel on that chunk of C. */
+        float bt[TRANSPOSE_FLOATS];
+        const size_t chunk = TRANSPOSE_FLOATS / k;
+        for (size_t j0 = 0; j0 < n; j0 += chunk) {
+            const size_t nb = sg_gemm_min(chunk, n - j0);
+            for (size_t j = 0; j < nb; j++)
+                for (size_t p = 0; p < k; p++)
+                    bt[p * nb + j] = b[(j0 + j) * ldb + p];
+            direct_rows(m, nb, k, a, a_row, a_col, bt, nb, c + j0, ldc);
+        }
+    } else {
+        direct_scalar(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc);
+    }
+}
+
+void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                      const float *b, size_t ldb, float *c, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                c[i * ldc + j] = 0.0f;
+        return;
+    }
+    /* Packing pays off once each packed element is reused enough; tiny m or n gain nothing from it. */
+    if (m >= MR / 2 && n >= NR / 2 && (double)m * (double)n * (double)k >= 32.0 * 32 * 32 &&
+        sg_gemm_packed(ukernel_12x32, &blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
+        return;
+    direct(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }

@@ -1,0 +1,161 @@
+/* ISA-neutral BLIS-style blocking and packing for matmul, in plain C.
+ *
+ * Included by each ISA's matmul.c so that it is compiled with that ISA's flags; the ISA supplies
+ * only a register-blocked microkernel for a full MR x NR tile. Nothing here uses intrinsics.
+ *
+ * Bit-exactness: every C element must be acc = +0; acc = fmaf(a_p, b_p, acc) for p = 0..k-1 in
+ * order. The loop nest therefore splits k only into consecutive KC blocks and carries the
+ * accumulator through C: the first k block starts from +0, later blocks load what the previous
+ * block stored (a float store/load is exact). k is never split into independent partial sums.
+ *
+ * Packed panels are zero-padded at the m/n edges, so the microkernel always runs a full tile;
+ * edge tiles run on a local MR x NR scratch tile and only the valid mr x nr part is copied back,
+ * so nothing outside C's m x n (with ldc) is written and nothing outside A/B is read. */
+#ifndef SG_GEMM_DRIVER_H
+#define SG_GEMM_DRIVER_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_kernels_impl.h"
+
+/* Full-tile microkernel: for i < MR, j < NR:
+ *   acc = first ? +0 : c[i*ldc + j]; for p < kc: acc = fma(ap[p*MR + i], bp[p*NR + j], acc);
+ *   c[i*ldc + j] = acc. */
+typedef void (*sg_gemm_ukernel_fn)(size_t kc, const float *ap, const float *bp, float *c, size_t ldc,
+                                   int first);
+
+typedef struct sg_gemm_blocking {
+    size_t mr, nr; /* microkernel tile */
+    size_t mc;     /* rows of op(A) packed per block (multiple of mr; the A block lives in L2) */
+    size_t kc;     /* k per block (the B micro-panel kc x nr stays in L1) */
+    size_t nc;     /* columns of op(B) packed per block (multiple of nr) */
+} sg_gemm_blocking;
+
+#define SG_GEMM_MAX_TILE 512 /* mr * nr upper bound for the edge scratch tile */
+
+static inline size_t sg_gemm_min(size_t x, size_t y) { return x < y ? x : y; }
+
+/* op(A)[ic.., pc..] (mc x kc) into mr-row panels: panel r holds ap[p*mr + i] = op(A)[ic+r*mr+i][pc+p]. */
+static inline void sg_gemm_pack_a(sg_trans ta, const float *a, size_t lda, size_t ic, size_t mc, size_t pc,
+                                  size_t kc, size_t mr, float *ap)
+{
+    for (size_t ir = 0; ir < mc; ir += mr, ap += mr * kc) {
+        const size_t rows = sg_gemm_min(mr, mc - ir);
+        if (ta == SG_NO_TRANS) {
+            /* A stored m x k: each row is contiguous in p, so read rows and scatter into the panel. */
+            for (size_t i = 0; i < rows; i++) {
+                const float *src = a + (ic + ir + i) * lda + pc;
+                for (size_t p = 0; p < kc; p++)
+                    ap[p * mr + i] = src[p];
+            }
+        } else {
+            /* A stored k x m: op(A) columns are contiguous, a straight copy per p. */
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = a + (pc + p) * lda + ic + ir;
+                for (size_t i = 0; i < rows; i++)
+                    ap[p * mr + i] = src[i];
+            }
+        }
+        /* The microkernel reads the padding, so it must be written (valgrind); those lanes are
+           never stored to C. */
+        if (rows < mr)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t i = rows; i < mr; i++)
+                    ap[p * mr + i] = 0.0f;
+    }
+}
+
+/* op(B)[pc.., jc..] (kc x nc) into nr-column panels: bp[p*nr + j] = op(B)[pc+p][jc+r*nr+j]. */
+static inline void sg_gemm_pack_b(sg_trans tb, const float *b, size_t ldb, size_t pc, size_t kc, size_t jc,
+                                  size_t nc, size_t nr, float *bp)
+{
+    for (size_t jr = 0; jr < nc; jr += nr, bp += nr * kc) {
+        const size_t cols = sg_gemm_min(nr, nc - jr);
+        if (tb == SG_NO_TRANS) {
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = b + (pc + p) * ldb + jc + jr;
+                for (size_t j = 0; j < cols; j++)
+                    bp[p * nr + j] = src[j];
+            }
+        } else {
+            /* B stored n x k: transpose while packing, reading each stored row contiguously. */
+            for (size_t j = 0; j < cols; j++) {
+                const float *src = b + (jc + jr + j) * ldb + pc;
+                for (size_t p = 0; p < kc; p++)
+                    bp[p * nr + j] = src[p];
+            }
+        }
+        if (cols < nr)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t j = cols; j < nr; j++)
+                    bp[p * nr + j] = 0.0f;
+    }
+}
+
+/* One kc-deep pass over an mr x nr tile of C that may be cut by the m/n edge. */
+static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *bl, size_t kc, const float *ap,
+                                const float *bp, float *c, size_t ldc, size_t rows, size_t cols, int first)
+{
+    if (rows == bl->mr && cols == bl->nr) {
+        uk(kc, ap, bp, c, ldc, first);
+        return;
+    }
+    float tile[SG_GEMM_MAX_TILE];
+    const size_t nr = bl->nr;
+    memset(tile, 0, sizeof(float) * bl->mr * nr);
+    if (!first)
+        for (size_t i = 0; i < rows; i++)
+            memcpy(tile + i * nr, c + i * ldc, sizeof(float) * cols);
+    uk(kc, ap, bp, tile, nr, 0);
+    for (size_t i = 0; i < rows; i++)
+        memcpy(c + i * ldc, tile + i * nr, sizeof(float) * cols);
+}
+
+/* The blocked product. Returns 0 when done, -1 (nothing written) when the packing buffer could not be
+   allocated, so the caller can fall back to an unpacked path. Requires m, n, k > 0. */
+static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *bl, sg_trans ta, sg_trans tb,
+                                 size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                                 size_t ldb, float *c, size_t ldc)
+{
+    const size_t mr = bl->mr, nr = bl->nr;
+    const size_t kc_max = sg_gemm_min(bl->kc, k);
+    const size_t mc_max = sg_gemm_min(bl->mc, (m + mr - 1) / mr * mr);
+    const size_t nc_max = sg_gemm_min(bl->nc, (n + nr - 1) / nr * nr);
+    /* One allocation per call, sized to the problem: the buffers are too big for thread-local
+       storage or a thread's stack, and glibc keeps a freed block of this size for the next call. */
+    size_t bytes = sizeof(float) * kc_max * (mc_max + nc_max);
+    bytes = (bytes + 63) / 64 * 64;
+    float *buf = aligned_alloc(64, bytes);
+    if (!buf)
+        return -1;
+    /* B first: its panels (kc x nr) and the A block after it stay 64-byte aligned when nr is a
+       multiple of 16. */
+    float *bpack = buf, *apack = buf + kc_max * nc_max;
+
+    for (size_t jc = 0; jc < n; jc += bl->nc) {
+        const size_t nc = sg_gemm_min(bl->nc, n - jc);
+        for (size_t pc = 0; pc < k; pc += bl->kc) {
+            const size_t kc = sg_gemm_min(bl->kc, k - pc);
+            const int first = pc == 0;
+            sg_gemm_pack_b(tb, b, ldb, pc, kc, jc, nc, nr, bpack);
+            for (size_t ic = 0; ic < m; ic += bl->mc) {
+                const size_t mc = sg_gemm_min(bl->mc, m - ic);
+                sg_gemm_pack_a(ta, a, lda, ic, mc, pc, kc, mr, apack);
+                for (size_t jr = 0; jr < nc; jr += nr) {
+                    const size_t cols = sg_gemm_min(nr, nc - jr);
+                    const float *bp = bpack + jr * kc;
+                    for (size_t ir = 0; ir < mc; ir += mr) {
+                        const size_t rows = sg_gemm_min(mr, mc - ir);
+                        sg_gemm_tile(uk, bl, kc, apack + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc,
+                                     rows, cols, first);
+                    }
+                }
+            }
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+#endif
