@@ -1,9 +1,84 @@
-/* PLACEHOLDER: replaced by the full implementation of 'simdgrad info'. */
+/* simdgrad info: version, CPU, ISAs (compiled / available / selected and why), topology. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli/args.h"
 #include "cli/cli.h"
+#include "sg_config.h"
+#include "topology.h"
+
+#define CMD "info"
+
+/* "48 KiB", "1.25 MiB", "unknown". */
+static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (!b)
+        snprintf(buf, len, "unknown");
+    else if (b % (1u << 20) == 0)
+        snprintf(buf, len, "%" PRIu64 " MiB", b >> 20);
+    else if (b >= (1u << 20))
+        snprintf(buf, len, "%.2f MiB", (double)b / (1 << 20));
+    else if (b % 1024 == 0)
+        snprintf(buf, len, "%" PRIu64 " KiB", b >> 10);
+    else
+        snprintf(buf, len, "%" PRIu64 " B", b);
+    return buf;
+}
+
+static const char *fmt_count(unsigned v, char *buf, size_t len)
+{
+    if (v)
+        snprintf(buf, len, "%u", v);
+    else
+        snprintf(buf, len, "unknown");
+    return buf;
+}
 
 int sg_cmd_info(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return sg_cli_error("info", "not implemented in this build yet");
+    const int pr =
+        sg_args_parse(CMD, argc, argv, NULL, 0, "Prints the CPU, the ISAs and the machine topology.");
+    if (pr == SG_ARGS_HELP)
+        return SG_EXIT_OK;
+    if (pr != SG_ARGS_OK)
+        return SG_EXIT_USAGE;
+    char msg[256];
+    sg_isa sel;
+    const char *why;
+    if (sg_isa_select(&sel, msg, sizeof msg, &why) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+    sg_topology topo;
+    if (sg_topology_query(&topo, msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+
+    printf("simdgrad %s (%s, %s, %s)\n", sg_version(), SIMDGRAD_CPU_FAMILY, SIMDGRAD_COMPILER,
+           SIMDGRAD_BUILDTYPE);
+    printf("cpu:            %s\n", sg_cpu_model());
+    printf("ISAs compiled:  ");
+    for (int i = 0, first = 1; i < SG_ISA_COUNT; i++)
+        if (sg_isa_compiled((sg_isa)i)) {
+            printf("%s%s", first ? "" : ", ", sg_isa_name((sg_isa)i));
+            first = 0;
+        }
+    sg_isa_list_available(msg, sizeof msg);
+    printf("\nISAs available: %s\n", msg);
+    printf("ISA selected:   %s (%s)\n", sg_isa_name(sel), why);
+
+    char a[32], b[32], c[32];
+#if !SIMDGRAD_HAVE_HWLOC
+    printf("hwloc:          not available in this build (figures below from sysconf)\n");
+#endif
+    printf("topology:       %s packages, %s cores, %s PUs (%s)\n", fmt_count(topo.packages, a, sizeof a),
+           fmt_count(topo.cores, b, sizeof b), fmt_count(topo.pus, c, sizeof c), topo.source);
+    printf("caches:         L1d %s, L2 %s, L3 %s", fmt_bytes(topo.l1d, a, sizeof a),
+           fmt_bytes(topo.l2, b, sizeof b), fmt_bytes(topo.l3, c, sizeof c));
+    if (topo.l3_count)
+        printf(" (x%u)", topo.l3_count);
+    if (topo.l3_overridden)
+        printf(" [SIMDGRAD_L3_BYTES; system reports %s]", fmt_bytes(topo.l3_reported, a, sizeof a));
+    else if (topo.l3_clamped)
+        printf(" [clamped: system reports %s, implausible; set SIMDGRAD_L3_BYTES to override]",
+               fmt_bytes(topo.l3_reported, a, sizeof a));
+    printf("\n");
+    return SG_EXIT_OK;
 }

@@ -1,0 +1,320 @@
+/* See npy.h. Byte order is handled explicitly, so the same code works on big-endian hosts. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "npy.h"
+
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        snprintf(err, err_len, __VA_ARGS__);                                                                 \
+        return -1;                                                                                           \
+    } while (0)
+
+static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+
+/* ---- header dictionary: {'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), } ---- */
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static bool eat(cursor *c, char ch)
+{
+    skip_ws(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return true;
+    }
+    return false;
+}
+
+/* A Python string literal in single or double quotes, without escapes (NumPy never writes any). */
+static bool parse_str(cursor *c, char *out, size_t out_len)
+{
+    skip_ws(c);
+    if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
+        return false;
+    const char q = *c->p++;
+    size_t n = 0;
+    while (c->p < c->end && *c->p != q) {
+        if (*c->p == '\\' || n + 1 >= out_len)
+            return false;
+        out[n++] = *c->p++;
+    }
+    if (c->p >= c->end)
+        return false;
+    c->p++;
+    out[n] = '\0';
+    return true;
+}
+
+static bool parse_word(cursor *c, const char *word)
+{
+    skip_ws(c);
+    const size_t n = strlen(word);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+        return false;
+    c->p += n;
+    return true;
+}
+
+/* A tuple of non-negative integers: (), (4,), (4, 3), (4, 3, ). Returns the count or -1. */
+static int parse_shape(cursor *c, size_t *dims, int max_dims)
+{
+    if (!eat(c, '('))
+        return -1;
+    int nd = 0;
+    for (;;) {
+        if (eat(c, ')'))
+            return nd;
+        skip_ws(c);
+        if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+            return -1;
+        size_t v = 0;
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+            const size_t d = (size_t)(*c->p++ - '0');
+            if (v > (SIZE_MAX - d) / 10)
+                return -1; /* wider than size_t: certainly not loadable */
+            v = v * 10 + d;
+        }
+        if (nd < max_dims)
+            dims[nd] = v;
+        nd++;
+        if (!eat(c, ',')) {
+            if (eat(c, ')'))
+                return nd;
+            return -1;
+        }
+    }
+}
+
+static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t le32(const unsigned char *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
+
+int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, char *err, size_t err_len)
+{
+    memset(h, 0, sizeof *h);
+    if (len < 8 || memcmp(buf, magic, sizeof magic) != 0)
+        FAIL("not a .npy file (bad magic)");
+    h->major = buf[6];
+    h->minor = buf[7];
+    if (h->major < 1 || h->major > 3 || h->minor != 0)
+        FAIL("unsupported .npy format version %d.%d (need 1.0, 2.0 or 3.0)", h->major, h->minor);
+    const size_t len_bytes = h->major == 1 ? 2 : 4;
+    if (len < 8 + len_bytes)
+        FAIL("truncated .npy header");
+    const size_t hlen = len_bytes == 2 ? le16(buf + 8) : le32(buf + 8);
+    if (hlen > SG_NPY_MAX_HEADER)
+        FAIL("garbled .npy header (declared header length %zu exceeds %d)", hlen, SG_NPY_MAX_HEADER);
+    const size_t start = 8 + len_bytes;
+    if (len < start + hlen)
+        FAIL("truncated .npy header (declares %zu header bytes, file has %zu)", hlen, len - start);
+    h->data_offset = start + hlen;
+
+    cursor c = {(const char *)buf + start, (const char *)buf + start + hlen};
+    bool have_descr = false, have_order = false, have_shape = false, fortran = false;
+    size_t dims[8] = {0};
+    int nd = 0;
+    if (!eat(&c, '{'))
+        FAIL("garbled .npy header (no dictionary)");
+    for (;;) {
+        char key[32];
+        if (eat(&c, '}'))
+            break;
+        if (!parse_str(&c, key, sizeof key) || !eat(&c, ':'))
+            FAIL("garbled .npy header (bad dictionary key)");
+        if (!strcmp(key, "descr") && !have_descr) {
+            char d[32];
+            if (!parse_str(&c, d, sizeof d))
+                FAIL("unsupported dtype (not a simple type string; need '<f4' or '<f8')");
+            if (strcmp(d, "<f4") != 0 && strcmp(d, "<f8") != 0)
+                FAIL("unsupported dtype '%s' (need '<f4' or '<f8')", d);
+            memcpy(h->descr, d, 4);
+            h->item_size = d[2] == '4' ? 4 : 8;
+            have_descr = true;
+        } else if (!strcmp(key, "fortran_order") && !have_order) {
+            if (parse_word(&c, "True"))
+                fortran = true;
+            else if (!parse_word(&c, "False"))
+                FAIL("garbled .npy header (fortran_order is neither True nor False)");
+            have_order = true;
+        } else if (!strcmp(key, "shape") && !have_shape) {
+            nd = parse_shape(&c, dims, 8);
+            if (nd < 0)
+                FAIL("garbled .npy header (bad shape tuple)");
+            have_shape = true;
+        } else {
+            FAIL("garbled .npy header (unexpected or repeated key '%s')", key);
+        }
+        if (eat(&c, '}'))
+            break;
+        if (!eat(&c, ','))
+            FAIL("garbled .npy header (expected ',' or '}')");
+    }
+    skip_ws(&c);
+    if (c.p != c.end)
+        FAIL("garbled .npy header (trailing characters after the dictionary)");
+    if (!have_descr || !have_order || !have_shape)
+        FAIL("garbled .npy header (missing '%s')", !have_descr   ? "descr"
+                                                   : !have_order ? "fortran_order"
+                                                                 : "shape");
+    if (fortran)
+        FAIL("fortran_order is True (need a C-order array)");
+    if (nd != 2)
+        FAIL("expected a 2-D array, got %d-D", nd);
+    h->rows = dims[0];
+    h->cols = dims[1];
+    if (h->rows == 0 || h->cols == 0)
+        FAIL("empty array (shape (%zu, %zu))", h->rows, h->cols);
+    if (h->rows > SG_NPY_MAX_ELEMS / h->cols)
+        FAIL("shape (%zu, %zu) exceeds the limit of %zu elements", h->rows, h->cols, SG_NPY_MAX_ELEMS);
+    return 0;
+}
+
+int sg_npy_read(const char *path, float **data, size_t *rows, size_t *cols, char *err, size_t err_len)
+{
+    *data = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        FAIL("cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(fp);
+        FAIL("not a regular file");
+    }
+    const size_t size = (size_t)st.st_size;
+    const size_t head_max = 12 + SG_NPY_MAX_HEADER;
+    const size_t head_len = size < head_max ? size : head_max;
+    unsigned char *head = malloc(head_len ? head_len : 1);
+    if (!head || fread(head, 1, head_len, fp) != head_len) {
+        free(head);
+        fclose(fp);
+        FAIL("read error");
+    }
+    sg_npy_header h;
+    const int rc = sg_npy_parse_header(head, head_len, &h, err, err_len);
+    free(head);
+    if (rc != 0) {
+        fclose(fp);
+        return -1;
+    }
+    /* rows*cols <= SG_NPY_MAX_ELEMS was checked, so this product cannot overflow. */
+    const size_t n = h.rows * h.cols, want = n * h.item_size, have = size - h.data_offset;
+    if (have != want) {
+        fclose(fp);
+        FAIL("%s: shape (%zu, %zu) '%s' needs %zu data bytes, file has %zu",
+             have < want ? "truncated" : "garbled", h.rows, h.cols, h.descr, want, have);
+    }
+    unsigned char *raw = malloc(want);
+    float *out = malloc(n * sizeof *out);
+    if (!raw || !out || fseek(fp, (long)h.data_offset, SEEK_SET) != 0 || fread(raw, 1, want, fp) != want) {
+        free(raw);
+        free(out);
+        fclose(fp);
+        FAIL("%s", raw && out ? "read error" : "out of memory");
+    }
+    fclose(fp);
+    for (size_t i = 0; i < n; i++) {
+        if (h.item_size == 4) {
+            const uint32_t u = le32(raw + 4 * i);
+            memcpy(&out[i], &u, 4);
+        } else {
+            const uint64_t u = (uint64_t)le32(raw + 8 * i) | (uint64_t)le32(raw + 8 * i + 4) << 32;
+            double d;
+            memcpy(&d, &u, 8);
+            out[i] = (float)d; /* round to nearest; NaN stays NaN */
+        }
+    }
+    free(raw);
+    *data = out;
+    *rows = h.rows;
+    *cols = h.cols;
+    return 0;
+}
+
+int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_len)
+{
+    f->fp = NULL;
+    if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path ||
+        snprintf(f->tmp, sizeof f->tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof f->tmp)
+        FAIL("%s: path too long", path);
+    const int fd = mkstemp(f->tmp);
+    if (fd < 0)
+        FAIL("%s: cannot create: %s", path, strerror(errno));
+    /* mkstemp creates 0600; an output file should be as readable as any other. */
+    (void)fchmod(fd, 0644);
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        const int e = errno;
+        close(fd);
+        unlink(f->tmp);
+        FAIL("%s: cannot open: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+void sg_atomic_abort(sg_atomic_file *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        f->fp = NULL;
+        unlink(f->tmp);
+    }
+}
+
+int sg_atomic_commit(sg_atomic_file *f, char *err, size_t err_len)
+{
+    const bool bad = fflush(f->fp) != 0 || ferror(f->fp);
+    const int e = errno;
+    const bool close_bad = fclose(f->fp) != 0;
+    f->fp = NULL;
+    if (bad || close_bad) {
+        unlink(f->tmp);
+        FAIL("%s: write error: %s", f->path, strerror(bad ? e : errno));
+    }
+    if (rename(f->tmp, f->path) != 0) {
+        const int re = errno;
+        unlink(f->tmp);
+        FAIL("%s: cannot rename into place: %s", f->path, strerror(re));
+    }
+    return 0;
+}
+
+int sg_npy_write(const char *path, const float *data, size_t rows, size_t cols, char *err, size_t err_len)
+{
+    char dict[128];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
+                      rows, cols);
+    /* NumPy pads with spaces and a final newline so that the data starts 64-byte aligned. */
+    size_t hlen = (size_t)dl + 1;
+    hlen += (64 - (10 + hlen) % 64) % 64;
+    unsigned char pre[10] = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
+    sg_atomic_file f;
+    if (sg_atomic_open(&f, path, err, err_len) != 0)
+        return -1;
+    fwrite(pre, 1, sizeof pre, f.fp);
+    fwrite(dict, 1, (size_t)dl, f.fp);
+    for (size_t i = (size_t)dl; i + 1 < hlen; i++)
+        fputc(' ', f.fp);
+    fputc('\n', f.fp);
+    for (size_t i = 0; i < rows * cols; i++) {
+        uint32_t u;
+        memcpy(&u, &data[i], 4);
+        const unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                                    (unsigned char)(u >> 24)};
+        fwrite(b, 1, 4, f.fp);
+    }
+    return sg_atomic_commit(&f, err, err_len);
+}

@@ -1,0 +1,132 @@
+/* See topology.h. hwloc when the build has it, sysconf otherwise. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sg_config.h"
+#include "topology.h"
+
+#if SIMDGRAD_HAVE_HWLOC
+#include <hwloc.h>
+#endif
+
+int sg_parse_bytes(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    const unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30, end++;
+    if (*end != '\0' || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int sg_topology_apply_l3_policy(sg_topology *t, const char *override, char *msg, size_t msg_len)
+{
+    t->l3_reported = t->l3;
+    t->l3_clamped = t->l3_overridden = false;
+    if (override && *override) {
+        uint64_t v;
+        if (sg_parse_bytes(override, &v) != 0 || v == 0) {
+            snprintf(msg, msg_len,
+                     "SIMDGRAD_L3_BYTES: expected a positive byte count like 33554432 or 32M, got '%s'",
+                     override);
+            return -1;
+        }
+        t->l3 = v;
+        t->l3_overridden = true;
+        return 0;
+    }
+    /* The clamp is per instance: one L3 per package is the common case, and a VM that reports
+       e.g. 300 MiB would make "fits in L3" working sets spill to DRAM. */
+    if (t->l3 > SG_TOPO_L3_CLAMP) {
+        t->l3 = SG_TOPO_L3_CLAMP;
+        t->l3_clamped = true;
+    }
+    return 0;
+}
+
+#if SIMDGRAD_HAVE_HWLOC
+static uint64_t cache_size(hwloc_topology_t topo, hwloc_obj_type_t type)
+{
+    /* The first instance: caches of one level are the same size on every machine we target. */
+    for (hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, 0); o; o = o->next_cousin)
+        if (o->attr && o->attr->cache.type != HWLOC_OBJ_CACHE_INSTRUCTION)
+            return o->attr->cache.size;
+    return 0;
+}
+
+static int query_hwloc(sg_topology *t)
+{
+    static char source[32];
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0)
+        return -1;
+    if (hwloc_topology_load(topo) != 0) {
+        hwloc_topology_destroy(topo);
+        return -1;
+    }
+    const unsigned v = hwloc_get_api_version();
+    snprintf(source, sizeof source, "hwloc, API %u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
+    t->source = source;
+    const int pk = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+    const int co = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    const int pu = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    const int l3n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_L3CACHE);
+    t->packages = pk > 0 ? (unsigned)pk : 0;
+    t->cores = co > 0 ? (unsigned)co : 0;
+    t->pus = pu > 0 ? (unsigned)pu : 0;
+    t->l3_count = l3n > 0 ? (unsigned)l3n : 0;
+    t->l1d = cache_size(topo, HWLOC_OBJ_L1CACHE);
+    t->l2 = cache_size(topo, HWLOC_OBJ_L2CACHE);
+    t->l3 = cache_size(topo, HWLOC_OBJ_L3CACHE);
+    hwloc_topology_destroy(topo);
+    return 0;
+}
+#endif
+
+static uint64_t sysconf_bytes(int name)
+{
+    const long v = sysconf(name);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+static void query_sysconf(sg_topology *t)
+{
+    t->source = "sysconf";
+    const long pus = sysconf(_SC_NPROCESSORS_ONLN);
+    t->pus = pus > 0 ? (unsigned)pus : 0;
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+    t->l1d = sysconf_bytes(_SC_LEVEL1_DCACHE_SIZE);
+    t->l2 = sysconf_bytes(_SC_LEVEL2_CACHE_SIZE);
+    t->l3 = sysconf_bytes(_SC_LEVEL3_CACHE_SIZE);
+#else
+    (void)sysconf_bytes;
+#endif
+}
+
+int sg_topology_query(sg_topology *t, char *msg, size_t msg_len)
+{
+    memset(t, 0, sizeof *t);
+#if SIMDGRAD_HAVE_HWLOC
+    if (query_hwloc(t) != 0)
+        query_sysconf(t);
+#else
+    query_sysconf(t);
+#endif
+    return sg_topology_apply_l3_policy(t, getenv("SIMDGRAD_L3_BYTES"), msg, msg_len);
+}

@@ -1,0 +1,36 @@
+/* Machine topology for `simdgrad info` and for sizing benchmark working sets.
+ *
+ * With hwloc (meson option -Dhwloc) the counts and cache sizes come from hwloc 2.x; without it
+ * from sysconf/sysfs where those know them (zero means unknown). Virtual machines sometimes
+ * report an absurd L3 (hundreds of MiB); sizes above SG_TOPO_L3_CLAMP per package are clamped
+ * and flagged. SIMDGRAD_L3_BYTES=<bytes>[K|M|G] overrides the L3 size outright. */
+#ifndef SG_TOPOLOGY_H
+#define SG_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SG_TOPO_L3_CLAMP ((uint64_t)64 << 20)
+
+typedef struct sg_topology {
+    const char *source; /* "hwloc, API 2.8.0" or "sysconf" */
+    unsigned packages, cores, pus;
+    uint64_t l1d, l2, l3; /* bytes of one cache instance (the first found); 0 = unknown */
+    unsigned l3_count;    /* L3 instances, 0 = unknown */
+    uint64_t l3_reported; /* what the system said, before clamping or override */
+    bool l3_clamped;      /* l3 was reduced to SG_TOPO_L3_CLAMP */
+    bool l3_overridden;   /* l3 comes from SIMDGRAD_L3_BYTES */
+} sg_topology;
+
+/* Fills *t. Returns 0, or -1 with a one-line message when SIMDGRAD_L3_BYTES is malformed. */
+int sg_topology_query(sg_topology *t, char *msg, size_t msg_len);
+
+/* The clamping/override policy on its own (used by sg_topology_query; exposed for tests):
+   override is the SIMDGRAD_L3_BYTES value or NULL. */
+int sg_topology_apply_l3_policy(sg_topology *t, const char *override, char *msg, size_t msg_len);
+
+/* Parses "<digits>[K|M|G]" (binary multiples) into bytes; -1 on anything else or overflow. */
+int sg_parse_bytes(const char *s, uint64_t *out);
+
+#endif
