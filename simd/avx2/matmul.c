@@ -14,31 +14,36 @@
 #define MR 6
 #define NR 16
 
-/* 12 ymm accumulators + 2 B vectors + 1 broadcast: 15 of the 16 registers. */
+/* 12 ymm accumulators + 2 B vectors + 1 broadcast: 15 of the 16 registers. The accumulators are named
+   variables, not an array: gcc kept an array in memory and stored it back every k step. */
+#define UK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int first)
 {
-    __m256 acc[MR][2];
+#define UK_DECL(i) __m256 c##i##0, c##i##1;
+    UK_ROWS(UK_DECL)
     if (first) {
-        for (int i = 0; i < MR; i++)
-            acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+#define UK_ZERO(i) c##i##0 = c##i##1 = _mm256_setzero_ps();
+        UK_ROWS(UK_ZERO)
     } else {
-        for (int i = 0; i < MR; i++) {
-            acc[i][0] = _mm256_loadu_ps(c + i * ldc);
-            acc[i][1] = _mm256_loadu_ps(c + i * ldc + 8);
-        }
+#define UK_LOAD(i)                                                                                           \
+    c##i##0 = _mm256_loadu_ps(c + i * ldc);                                                                  \
+    c##i##1 = _mm256_loadu_ps(c + i * ldc + 8);
+        UK_ROWS(UK_LOAD)
     }
     for (size_t p = 0; p < kc; p++, ap += MR, bp += NR) {
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-        for (int i = 0; i < MR; i++) {
-            const __m256 av = _mm256_broadcast_ss(ap + i);
-            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
-        }
+#define UK_FMA(i)                                                                                            \
+    {                                                                                                        \
+        const __m256 av = _mm256_broadcast_ss(ap + i);                                                       \
+        c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);                                                          \
+        c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);                                                          \
     }
-    for (int i = 0; i < MR; i++) {
-        _mm256_storeu_ps(c + i * ldc, acc[i][0]);
-        _mm256_storeu_ps(c + i * ldc + 8, acc[i][1]);
+        UK_ROWS(UK_FMA)
     }
+#define UK_STORE(i)                                                                                          \
+    _mm256_storeu_ps(c + i * ldc, c##i##0);                                                                  \
+    _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
+    UK_ROWS(UK_STORE)
 }
 
 /* See docs/x86-kernels.md for how these were chosen. */

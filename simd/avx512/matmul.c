@@ -13,31 +13,36 @@
 #define MR 12
 #define NR 32
 
-/* 24 zmm accumulators + 2 B vectors; the A values are broadcast straight from the packed panel. */
+/* 24 zmm accumulators + 2 B vectors; the A values are broadcast straight from the packed panel. The
+   accumulators are named variables, not an array, so they provably live in registers. */
+#define UK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 static void ukernel_12x32(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int first)
 {
-    __m512 acc[MR][2];
+#define UK_DECL(i) __m512 c##i##_0, c##i##_1;
+    UK_ROWS(UK_DECL)
     if (first) {
-        for (int i = 0; i < MR; i++)
-            acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+#define UK_ZERO(i) c##i##_0 = c##i##_1 = _mm512_setzero_ps();
+        UK_ROWS(UK_ZERO)
     } else {
-        for (int i = 0; i < MR; i++) {
-            acc[i][0] = _mm512_loadu_ps(c + i * ldc);
-            acc[i][1] = _mm512_loadu_ps(c + i * ldc + 16);
-        }
+#define UK_LOAD(i)                                                                                           \
+    c##i##_0 = _mm512_loadu_ps(c + i * ldc);                                                                 \
+    c##i##_1 = _mm512_loadu_ps(c + i * ldc + 16);
+        UK_ROWS(UK_LOAD)
     }
     for (size_t p = 0; p < kc; p++, ap += MR, bp += NR) {
         const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        for (int i = 0; i < MR; i++) {
-            const __m512 av = _mm512_set1_ps(ap[i]);
-            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
-        }
+#define UK_FMA(i)                                                                                            \
+    {                                                                                                        \
+        const __m512 av = _mm512_set1_ps(ap[i]);                                                             \
+        c##i##_0 = _mm512_fmadd_ps(av, b0, c##i##_0);                                                        \
+        c##i##_1 = _mm512_fmadd_ps(av, b1, c##i##_1);                                                        \
     }
-    for (int i = 0; i < MR; i++) {
-        _mm512_storeu_ps(c + i * ldc, acc[i][0]);
-        _mm512_storeu_ps(c + i * ldc + 16, acc[i][1]);
+        UK_ROWS(UK_FMA)
     }
+#define UK_STORE(i)                                                                                          \
+    _mm512_storeu_ps(c + i * ldc, c##i##_0);                                                                 \
+    _mm512_storeu_ps(c + i * ldc + 16, c##i##_1);
+    UK_ROWS(UK_STORE)
 }
 
 /* MC*KC*4 = 144 KiB of packed A (L2); KC*NR*4 = 32 KiB... see docs/x86-kernels.md for the tuning. */
