@@ -6,7 +6,58 @@
 #include "sg_config.h"
 #include "sg_kernels_impl.h"
 
-#define SG_TABLE(isa_id, prefix) {isa_id, prefix##matmul, prefix##relu, prefix##relu_grad}
+/* ---- CI self-test only: meson -Dinject_slowdown=<kernel>/<isa> (see docs/ci-check.md) ----------------
+ * Exactly that table entry becomes a wrapper: the real kernel, then a volatile loop proportional to the
+ * work, so `simdgrad ci-check` has a known regression to catch. Normal builds define none of this. */
+#ifdef SIMDGRAD_INJECT_SLOWDOWN
+static void sg_inject_burn(size_t work)
+{
+    volatile size_t sink = 0;
+    for (size_t i = 0; i < work; i++)
+        sink += i;
+}
+#ifdef SIMDGRAD_INJECT_MATMUL
+static void sg_injected_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a,
+                               size_t lda, const float *b, size_t ldb, float *c, size_t ldc)
+{
+    SIMDGRAD_INJECT_MATMUL(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    sg_inject_burn(m * n + k);
+}
+#define SG_PICK_matmul(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_matmul : (fn))
+#endif
+#ifdef SIMDGRAD_INJECT_RELU
+static void sg_injected_relu(size_t n, const float *x, float *y)
+{
+    SIMDGRAD_INJECT_RELU(n, x, y);
+    sg_inject_burn(n);
+}
+#define SG_PICK_relu(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_relu : (fn))
+#endif
+#ifdef SIMDGRAD_INJECT_RELU_GRAD
+static void sg_injected_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
+{
+    SIMDGRAD_INJECT_RELU_GRAD(n, h, dy, dx, grad_at_zero);
+    sg_inject_burn(n);
+}
+#define SG_PICK_relu_grad(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_relu_grad : (fn))
+#endif
+#endif
+#ifndef SG_PICK_matmul
+#define SG_PICK_matmul(isa_id, fn) fn
+#endif
+#ifndef SG_PICK_relu
+#define SG_PICK_relu(isa_id, fn) fn
+#endif
+#ifndef SG_PICK_relu_grad
+#define SG_PICK_relu_grad(isa_id, fn) fn
+#endif
+/* ---- end of CI self-test hook ---------------------------------------------------------------------- */
+
+#define SG_TABLE(isa_id, prefix)                                                                             \
+    {                                                                                                        \
+        isa_id, SG_PICK_matmul(isa_id, prefix##matmul), SG_PICK_relu(isa_id, prefix##relu),                  \
+            SG_PICK_relu_grad(isa_id, prefix##relu_grad)                                                     \
+    }
 
 static const sg_kernels scalar_table = SG_TABLE(SG_ISA_SCALAR, sg_scalar_);
 #if SIMDGRAD_HAVE_AVX2
