@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# AArch64 port under qemu-user: cross-build with gcc (build-arm) and clang (build-arm-clang), both
+# with -Werror, then the whole harness on the emulated CPUs: the default setup (qemu 'max': SVE
+# 512-bit), 'neon' (SVE off), and SVE at 128/256/512/2048 bits. In each SVE setup the tests check
+# NEON and SVE; tests/arm's sve_lanes test fails if a setup's QEMU_CPU did not take effect.
+# Finishes with the CLI's info and train (every ISA, every ReLU'(0) convention) under qemu.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for tool in aarch64-linux-gnu-gcc qemu-aarch64 clang; do
+  command -v "$tool" >/dev/null || { echo "50-arm: $tool missing (tools/packages.txt installs it)"; exit 1; }
+done
+qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+t0=$(date +%s)
+
+[ -d build-arm ] || meson setup build-arm --cross-file cross/aarch64-linux-gnu.ini --werror
+meson compile -C build-arm -j 2
+for setup in qemumax neon sve128 sve256 sve512 sve2048; do
+  echo "--- 50-arm: meson test --setup $setup"
+  meson test -C build-arm --no-rebuild --setup "$setup" --print-errorlogs
+done
+
+[ -d build-arm-clang ] || meson setup build-arm-clang --cross-file cross/aarch64-linux-gnu-clang.ini --werror
+meson compile -C build-arm-clang -j 2
+echo "--- 50-arm: clang build, meson test (default setup)"
+meson test -C build-arm-clang --no-rebuild --print-errorlogs
+
+echo "--- 50-arm: simdgrad info / train under qemu (default CPU, then SVE off)"
+"${qemu[@]}" build-arm/src/simdgrad info
+"${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
+QEMU_CPU=max,sve=off "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
+echo "50-arm: done in $(( $(date +%s) - t0 )) s"
