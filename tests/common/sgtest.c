@@ -354,24 +354,42 @@ void sgt_buf_free(sgt_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* True when [q, q+len) is all canary: memcmp against a canary block is fast even under qemu. */
+static bool all_canary(const unsigned char *q, size_t len, size_t *bad)
+{
+    static unsigned char block[4096];
+    if (!block[0])
+        memset(block, SGT_CANARY, sizeof block);
+    for (size_t done = 0; done < len;) {
+        const size_t chunk = len - done < sizeof block ? len - done : sizeof block;
+        if (memcmp(q + done, block, chunk) != 0) {
+            for (size_t i = 0; i < chunk; i++)
+                if (q[done + i] != SGT_CANARY) {
+                    *bad = done + i;
+                    return false;
+                }
+        }
+        done += chunk;
+    }
+    return true;
+}
+
 bool sgt_buf_canaries_ok(const sgt_buf *b, const char *what)
 {
     const unsigned char *start = (const unsigned char *)b->p, *end = start + b->n * sizeof(float);
     /* Without PROT_NONE guards the guard pages are canaries too. */
     const unsigned char *first = guards_on() ? b->lo : b->map,
                         *last = guards_on() ? b->hi : b->map + b->map_len;
-    for (const unsigned char *q = first; q < last; q++) {
-        if (q == start)
-            q = end;
-        if (q >= last)
-            break;
-        if (*q != SGT_CANARY) {
-            const long off = q < start ? -(long)(start - q) : (long)(q - end);
-            sgt_fail("%s: byte %s the range was written (%ld byte(s) %s the %s element, now 0x%02x)", what,
-                     q < start ? "before" : "after", q < start ? -off : off + 1,
-                     q < start ? "before" : "after", q < start ? "first" : "last", *q);
-            return false;
-        }
+    size_t bad;
+    if (!all_canary(first, (size_t)(start - first), &bad)) {
+        sgt_fail("%s: a byte before the range was written (%zu byte(s) before the first element, now 0x%02x)",
+                 what, (size_t)(start - first) - bad, first[bad]);
+        return false;
+    }
+    if (!all_canary(end, (size_t)(last - end), &bad)) {
+        sgt_fail("%s: a byte after the range was written (%zu byte(s) after the last element, now 0x%02x)",
+                 what, bad + 1, end[bad]);
+        return false;
     }
     return true;
 }
@@ -384,7 +402,7 @@ void sgt_arena_init(sgt_arena *a, size_t cap)
     a->buf.n = 0;
 }
 
-float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats)
+float *sgt_arena_put(sgt_arena *a, size_t n, sgt_place place, unsigned offset_floats)
 {
     if (n > a->cap) {
         fprintf(stderr, "sgtest: arena of %zu floats asked for %zu\n", a->cap, n);
@@ -394,10 +412,21 @@ float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats)
     memset(a->buf.lo, SGT_CANARY, (size_t)(a->buf.hi - a->buf.lo));
     if (!guards_on())
         memset(a->buf.map, SGT_CANARY, a->buf.map_len);
-    a->buf.p = (float *)(void *)(a->buf.lo + 64 + 4 * (offset_floats % SGT_NUM_OFFSETS));
+    switch (place) {
+    case SGT_GUARD_AFTER: a->buf.p = (float *)(void *)(a->buf.hi - n * sizeof(float)); break;
+    case SGT_GUARD_BEFORE: a->buf.p = (float *)(void *)a->buf.lo; break;
+    case SGT_MISALIGNED:
+        a->buf.p = (float *)(void *)(a->buf.lo + 64 + 4 * (offset_floats % SGT_NUM_OFFSETS));
+        break;
+    }
     a->buf.n = n;
     memset(a->buf.p, 0, n * sizeof(float));
     return a->buf.p;
+}
+
+float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats)
+{
+    return sgt_arena_put(a, n, SGT_MISALIGNED, offset_floats);
 }
 
 void sgt_arena_free(sgt_arena *a)

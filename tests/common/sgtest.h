@@ -127,6 +127,9 @@ typedef struct sgt_arena {
 } sgt_arena;
 void sgt_arena_init(sgt_arena *a, size_t cap);
 float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats);
+/* Any placement within the arena: SGT_GUARD_AFTER ends at the arena's trailing guard page,
+   SGT_GUARD_BEFORE starts at its leading one; no remapping per call. */
+float *sgt_arena_put(sgt_arena *a, size_t n, sgt_place place, unsigned offset_floats);
 void sgt_arena_free(sgt_arena *a);
 
 #endif

@@ -1,0 +1,287 @@
+/* Dispatch: ISA names, availability vs kernel tables, best-ISA choice, SIMDGRAD_ISA selection
+ * and its error messages, and (natively on x86) availability against /proc/cpuinfo.
+ *
+ * SIMDGRAD_EXPECT_BEST=<isa> and SIMDGRAD_EXPECT_AVAILABLE="scalar, avx2" (set by the emulated-CPU
+ * test setups) pin what this CPU must offer. With --expect-best and no SIMDGRAD_EXPECT_BEST the
+ * expectation is derived from /proc/cpuinfo (x86), else the run is skipped, never passed blind.
+ * SIMDGRAD_TEST_EMULATED=qemu disables the /proc/cpuinfo check: qemu-user shows the host's. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgtest.h"
+
+/* Dispatch policy: the widest available wins; the enum order is not a width order. */
+static int rank(sg_isa isa)
+{
+    switch (isa) {
+    case SG_ISA_SCALAR: return 0;
+    case SG_ISA_NEON: return 1;
+    case SG_ISA_AVX2: return 2;
+    case SG_ISA_SVE: return 3;
+    case SG_ISA_AVX512: return 4;
+    default: return -1;
+    }
+}
+
+static void names_round_trip(void)
+{
+    static const char *const expected[SG_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon", "sve"};
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const char *name = sg_isa_name((sg_isa)i);
+        SGT_CHECK(name && strcmp(name, expected[i]) == 0, "sg_isa_name(%d) = '%s', want '%s'", i,
+                  name ? name : "(null)", expected[i]);
+        sg_isa back = SG_ISA_COUNT;
+        SGT_CHECK(sg_isa_parse(name, &back) == 0 && back == (sg_isa)i,
+                  "sg_isa_parse('%s') round trip gave %d", name, (int)back);
+    }
+    static const char *const bad[] = {"",        "avx",  "AVX2",    "avx2 ", " avx2",
+                                      "avx5120", "sse4", "unknown", "neon2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sg_isa out = SG_ISA_AVX512;
+        SGT_CHECK(sg_isa_parse(bad[i], &out) == -1, "sg_isa_parse('%s') should be -1", bad[i]);
+    }
+}
+
+static void tables_consistent(void)
+{
+    SGT_CHECK(sg_isa_available(SG_ISA_SCALAR), "scalar must always be available");
+    SGT_CHECK(!sg_isa_available(SG_ISA_COUNT), "sg_isa_available(SG_ISA_COUNT) must be false");
+    SGT_CHECK(sg_kernels_get(SG_ISA_COUNT) == NULL, "sg_kernels_get(SG_ISA_COUNT) must be NULL");
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_isa isa = (sg_isa)i;
+        const sg_kernels *k = sg_kernels_get(isa);
+        const bool avail = sg_isa_available(isa);
+        SGT_CHECK((k != NULL) == avail, "%s: sg_kernels_get %s but sg_isa_available %d", sg_isa_name(isa),
+                  k ? "non-NULL" : "NULL", avail);
+        SGT_CHECK(!avail || sg_isa_compiled(isa), "%s: available but not compiled", sg_isa_name(isa));
+        if (k) {
+            SGT_CHECK(k->isa == isa, "%s: table says isa %d", sg_isa_name(isa), (int)k->isa);
+            SGT_CHECK(k->matmul && k->relu && k->relu_grad, "%s: table has NULL entries", sg_isa_name(isa));
+        }
+        SGT_CHECK(sg_isa_available(isa) == avail, "%s: availability changed between calls", sg_isa_name(isa));
+    }
+}
+
+static void best_is_widest(void)
+{
+    const sg_isa best = sg_isa_best();
+    SGT_CHECK(sg_isa_available(best), "sg_isa_best() = %s is not available", sg_isa_name(best));
+    for (int i = 0; i < SG_ISA_COUNT; i++)
+        if (sg_isa_available((sg_isa)i))
+            SGT_CHECK(rank((sg_isa)i) <= rank(best), "%s is available and wider than sg_isa_best() = %s",
+                      sg_isa_name((sg_isa)i), sg_isa_name(best));
+}
+
+/* The ", "-joined list of available ISAs in enum order, built here from sg_isa_available. */
+static void expected_list(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < SG_ISA_COUNT; i++)
+        if (sg_isa_available((sg_isa)i)) {
+            if (buf[0])
+                strncat(buf, ", ", len - strlen(buf) - 1);
+            strncat(buf, sg_isa_name((sg_isa)i), len - strlen(buf) - 1);
+        }
+}
+
+static void selection(void)
+{
+    char msg[256], avail[128], list[128];
+    const char *why = NULL;
+    sg_isa out;
+    expected_list(avail, sizeof avail);
+    sg_isa_list_available(list, sizeof list);
+    SGT_CHECK(strcmp(list, avail) == 0, "sg_isa_list_available = '%s', want '%s'", list, avail);
+
+    unsetenv("SIMDGRAD_ISA");
+    SGT_CHECK(sg_isa_select(&out, msg, sizeof msg, &why) == 0 && out == sg_isa_best() && why && *why,
+              "unset SIMDGRAD_ISA must select the best ISA with a reason");
+    setenv("SIMDGRAD_ISA", "", 1);
+    SGT_CHECK(sg_isa_select(&out, msg, sizeof msg, NULL) == 0 && out == sg_isa_best(),
+              "empty SIMDGRAD_ISA must select the best ISA");
+
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_isa isa = (sg_isa)i;
+        setenv("SIMDGRAD_ISA", sg_isa_name(isa), 1);
+        msg[0] = '\0';
+        out = SG_ISA_COUNT;
+        why = NULL;
+        const int rc = sg_isa_select(&out, msg, sizeof msg, &why);
+        if (sg_isa_available(isa)) {
+            SGT_CHECK(rc == 0 && out == isa, "SIMDGRAD_ISA=%s: rc %d, selected %s", sg_isa_name(isa), rc,
+                      sg_isa_name(out));
+            SGT_CHECK(why && strstr(why, "SIMDGRAD_ISA"),
+                      "SIMDGRAD_ISA=%s: reason '%s' should name the variable", sg_isa_name(isa),
+                      why ? why : "(null)");
+        } else {
+            /* Known but unavailable: an error naming what is available, never a silent fallback. */
+            SGT_CHECK(rc == -1, "SIMDGRAD_ISA=%s (unavailable): rc %d, selected %s", sg_isa_name(isa), rc,
+                      sg_isa_name(out));
+            SGT_CHECK(strstr(msg, sg_isa_name(isa)) && strstr(msg, "not available") && strstr(msg, avail),
+                      "SIMDGRAD_ISA=%s: message '%s' should name the ISA, say 'not available' and list '%s'",
+                      sg_isa_name(isa), msg, avail);
+        }
+    }
+    static const char *const bad[] = {"avx3", "AVX2", "scalar,avx2", "best"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("SIMDGRAD_ISA", bad[i], 1);
+        msg[0] = '\0';
+        const int rc = sg_isa_select(&out, msg, sizeof msg, NULL);
+        SGT_CHECK(rc == -1, "SIMDGRAD_ISA=%s (unknown): rc %d", bad[i], rc);
+        SGT_CHECK(strstr(msg, "unknown") && strstr(msg, bad[i]) && strstr(msg, avail),
+                  "SIMDGRAD_ISA=%s: message '%s' should say unknown, quote the name and list '%s'", bad[i],
+                  msg, avail);
+    }
+    unsetenv("SIMDGRAD_ISA");
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* True when the "flags" line of /proc/cpuinfo has every flag in the NULL-terminated list. */
+static int cpuinfo_has(const char *const *flags)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return -1;
+    static char line[8192];
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) != 0)
+            continue;
+        found = 1;
+        for (const char *const *fl = flags; *fl; fl++) {
+            char pat[40];
+            snprintf(pat, sizeof pat, " %s ", *fl);
+            line[strcspn(line, "\n")] = ' ';
+            if (!strstr(line, pat))
+                found = 0;
+        }
+        break;
+    }
+    fclose(f);
+    return found;
+}
+
+/* What /proc/cpuinfo says the widest x86 ISA should be (given what this build compiled). */
+static sg_isa cpuinfo_best(bool *ok)
+{
+    static const char *const avx2[] = {"avx2", "fma", NULL};
+    static const char *const avx512[] = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
+    const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
+    *ok = h2 >= 0 && h512 >= 0;
+    if (h512 > 0 && sg_isa_compiled(SG_ISA_AVX512))
+        return SG_ISA_AVX512;
+    if (h2 > 0 && sg_isa_compiled(SG_ISA_AVX2))
+        return SG_ISA_AVX2;
+    return SG_ISA_SCALAR;
+}
+
+static void cpuinfo_cross_check(void)
+{
+    if (getenv("SIMDGRAD_TEST_EMULATED")) {
+        printf(
+            "SKIP cpuinfo check: SIMDGRAD_TEST_EMULATED is set (qemu-user shows the host's /proc/cpuinfo)\n");
+        return;
+    }
+    static const char *const avx2[] = {"avx2", "fma", NULL};
+    static const char *const avx512[] = {"avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
+    const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
+    if (h2 < 0 || h512 < 0) {
+        printf("SKIP cpuinfo check: no flags line in /proc/cpuinfo\n");
+        return;
+    }
+    if (sg_isa_compiled(SG_ISA_AVX2))
+        SGT_CHECK(sg_isa_available(SG_ISA_AVX2) == (h2 > 0),
+                  "avx2 available %d but /proc/cpuinfo avx2+fma %d", sg_isa_available(SG_ISA_AVX2), h2);
+    if (sg_isa_compiled(SG_ISA_AVX512))
+        SGT_CHECK(sg_isa_available(SG_ISA_AVX512) == (h512 > 0 && h2 > 0),
+                  "avx512 available %d but /proc/cpuinfo avx512f/bw/dq/vl %d (avx2+fma %d)",
+                  sg_isa_available(SG_ISA_AVX512), h512, h2);
+    printf("cpuinfo: avx2+fma %s, avx512f/bw/dq/vl %s: consistent with sg_isa_available\n", h2 ? "yes" : "no",
+           h512 ? "yes" : "no");
+}
+#endif
+
+/* Returns false when an expectation was required but could not be established. */
+static bool expectations(bool required)
+{
+    const char *want_best = getenv("SIMDGRAD_EXPECT_BEST");
+    const char *want_avail = getenv("SIMDGRAD_EXPECT_AVAILABLE");
+    char derived[16];
+    if (!want_best || !*want_best) {
+        if (!required)
+            return true;
+#if defined(__x86_64__) || defined(__i386__)
+        bool ok = false;
+        const sg_isa b = cpuinfo_best(&ok);
+        if (!ok || getenv("SIMDGRAD_TEST_EMULATED"))
+            return false;
+        snprintf(derived, sizeof derived, "%s", sg_isa_name(b));
+        want_best = derived;
+        printf("SIMDGRAD_EXPECT_BEST not set: expecting '%s' from /proc/cpuinfo\n", want_best);
+#else
+        (void)derived;
+        return false;
+#endif
+    }
+    sg_isa want;
+    if (!SGT_CHECK(sg_isa_parse(want_best, &want) == 0, "SIMDGRAD_EXPECT_BEST='%s' is not an ISA name",
+                   want_best))
+        return true;
+    SGT_CHECK(sg_isa_best() == want, "sg_isa_best() = %s, expected %s (SIMDGRAD_EXPECT_BEST)",
+              sg_isa_name(sg_isa_best()), want_best);
+    sg_isa sel;
+    char msg[256];
+    unsetenv("SIMDGRAD_ISA");
+    SGT_CHECK(sg_isa_select(&sel, msg, sizeof msg, NULL) == 0 && sel == want,
+              "sg_isa_select() chose %s, expected %s", sg_isa_name(sel), want_best);
+    printf("best ISA: %s (expected %s)\n", sg_isa_name(sg_isa_best()), want_best);
+    if (want_avail && *want_avail) {
+        char list[128];
+        sg_isa_list_available(list, sizeof list);
+        SGT_CHECK(strcmp(list, want_avail) == 0,
+                  "available ISAs '%s', expected '%s' (SIMDGRAD_EXPECT_AVAILABLE)", list, want_avail);
+        printf("available ISAs: %s (expected %s)\n", list, want_avail);
+    }
+    return true;
+}
+
+static int finish(const char *name)
+{
+    if (sgt_failures()) {
+        printf("%s: %lu failure(s)\n", name, sgt_failures());
+        return 1;
+    }
+    printf("%s: ok\n", name);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const bool required = argc > 1 && strcmp(argv[1], "--expect-best") == 0;
+    if (argc > 1 && !required) {
+        fprintf(stderr, "usage: %s [--expect-best]\n", argv[0]);
+        return 2;
+    }
+    sgt_install_fault_handler();
+    if (required) {
+        /* Only the expectation: the general checks run in the plain test. */
+        if (!expectations(true))
+            sgt_skip("no SIMDGRAD_EXPECT_BEST and no usable /proc/cpuinfo to derive it from");
+        return finish("test_dispatch --expect-best");
+    }
+    names_round_trip();
+    tables_consistent();
+    best_is_widest();
+    selection();
+#if defined(__x86_64__) || defined(__i386__)
+    cpuinfo_cross_check();
+#endif
+    expectations(false);
+    char list[128];
+    sg_isa_list_available(list, sizeof list);
+    printf("available: %s; best: %s\n", list, sg_isa_name(sg_isa_best()));
+    /* Dispatch is meaningful with scalar alone, so this test does not skip on a scalar-only CPU. */
+    return finish("test_dispatch");
+}
