@@ -49,50 +49,86 @@ static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, 
 /* See docs/x86-kernels.md for how these were chosen. */
 static const sg_gemm_blocking blocking = {MR, NR, 144, 256, 2048};
 
-/* Rows i..i+R-1 of C, columns j..j+15, as R x 2 chains over k. With full == 0 the two vectors are
-   masked (maskload/maskstore), so nothing past column n-1 is read or written; full blocks use plain
-   loads and stores because maskstore is slow. */
-#define DIRECT_ROWS_BLOCK(R)                                                                                 \
-    static inline __attribute__((always_inline)) void rows_block##R(                                         \
-        int full, __m256i m0, __m256i m1, size_t k, const float *a, size_t a_row, size_t a_col,              \
-        const float *b, size_t ldb, float *c, size_t ldc)                                                    \
-    {                                                                                                        \
-        __m256 acc[R][2];                                                                                    \
-        for (int r = 0; r < R; r++)                                                                          \
-            acc[r][0] = acc[r][1] = _mm256_setzero_ps();                                                     \
-        for (size_t p = 0; p < k; p++) {                                                                     \
-            const float *bp = b + p * ldb;                                                                   \
-            const __m256 b0 = full ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, m0);                       \
-            const __m256 b1 = full ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, m1);               \
-            for (int r = 0; r < R; r++) {                                                                    \
-                const __m256 av = _mm256_broadcast_ss(a + r * a_row + p * a_col);                            \
-                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);                                              \
-                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);                                              \
-            }                                                                                                \
-        }                                                                                                    \
-        for (int r = 0; r < R; r++) {                                                                        \
-            if (full) {                                                                                      \
-                _mm256_storeu_ps(c + r * ldc, acc[r][0]);                                                    \
-                _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);                                                \
-            } else {                                                                                         \
-                _mm256_maskstore_ps(c + r * ldc, m0, acc[r][0]);                                             \
-                _mm256_maskstore_ps(c + r * ldc + 8, m1, acc[r][1]);                                         \
-            }                                                                                                \
-        }                                                                                                    \
-    }
-DIRECT_ROWS_BLOCK(4)
-DIRECT_ROWS_BLOCK(1)
+/* Column vectors for the unpacked row kernel. maskstore is slow on AMD cores, so only n < 8 uses
+   masks; otherwise a ragged edge is covered by a full vector that overlaps columns already done.
+   Recomputing them gives the same bits (same chain, same order) and C does not alias A or B. */
+static inline __m256 ld8(int masked, __m256i mask, const float *p)
+{
+    return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+}
+static inline void st8(int masked, __m256i mask, float *p, __m256 v)
+{
+    if (masked)
+        _mm256_maskstore_ps(p, mask, v);
+    else
+        _mm256_storeu_ps(p, v);
+}
 
-static inline __attribute__((always_inline)) void rows_strip(int full, __m256i m0, __m256i m1, size_t m,
-                                                             size_t k, const float *a, size_t a_row,
+/* Rows i..i+3 of C: vector 0 at column 0 and, when V == 2, vector 1 at column o1 (8, or less when it
+   overlaps vector 0). 4*V independent chains over k, in named registers (gcc kept an array in memory).
+   V and masked are constants at every call site. */
+static inline __attribute__((always_inline)) void rows_block4(int V, int masked, __m256i mask, size_t o1,
+                                                              size_t k, const float *a, size_t a_row,
+                                                              size_t a_col, const float *b, size_t ldb,
+                                                              float *c, size_t ldc)
+{
+    __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+    for (size_t p = 0; p < k; p++) {
+        const __m256 b0 = ld8(masked, mask, b + p * ldb);
+        const __m256 a0 = _mm256_broadcast_ss(a + p * a_col), a1 = _mm256_broadcast_ss(a + a_row + p * a_col);
+        const __m256 a2 = _mm256_broadcast_ss(a + 2 * a_row + p * a_col);
+        const __m256 a3 = _mm256_broadcast_ss(a + 3 * a_row + p * a_col);
+        x0 = _mm256_fmadd_ps(a0, b0, x0);
+        x1 = _mm256_fmadd_ps(a1, b0, x1);
+        x2 = _mm256_fmadd_ps(a2, b0, x2);
+        x3 = _mm256_fmadd_ps(a3, b0, x3);
+        if (V == 2) {
+            const __m256 b1 = _mm256_loadu_ps(b + p * ldb + o1);
+            y0 = _mm256_fmadd_ps(a0, b1, y0);
+            y1 = _mm256_fmadd_ps(a1, b1, y1);
+            y2 = _mm256_fmadd_ps(a2, b1, y2);
+            y3 = _mm256_fmadd_ps(a3, b1, y3);
+        }
+    }
+    /* Vector 1 first: where it overlaps vector 0 both hold the same values anyway. */
+    if (V == 2) {
+        _mm256_storeu_ps(c + o1, y0);
+        _mm256_storeu_ps(c + ldc + o1, y1);
+        _mm256_storeu_ps(c + 2 * ldc + o1, y2);
+        _mm256_storeu_ps(c + 3 * ldc + o1, y3);
+    }
+    st8(masked, mask, c, x0);
+    st8(masked, mask, c + ldc, x1);
+    st8(masked, mask, c + 2 * ldc, x2);
+    st8(masked, mask, c + 3 * ldc, x3);
+}
+
+static inline __attribute__((always_inline)) void rows_block1(int V, int masked, __m256i mask, size_t o1,
+                                                              size_t k, const float *a, size_t a_col,
+                                                              const float *b, size_t ldb, float *c)
+{
+    __m256 x0 = _mm256_setzero_ps(), y0 = x0;
+    for (size_t p = 0; p < k; p++) {
+        const __m256 a0 = _mm256_broadcast_ss(a + p * a_col);
+        x0 = _mm256_fmadd_ps(a0, ld8(masked, mask, b + p * ldb), x0);
+        if (V == 2)
+            y0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * ldb + o1), y0);
+    }
+    if (V == 2)
+        _mm256_storeu_ps(c + o1, y0);
+    st8(masked, mask, c, x0);
+}
+
+static inline __attribute__((always_inline)) void rows_strip(int V, int masked, __m256i mask, size_t o1,
+                                                             size_t m, size_t k, const float *a, size_t a_row,
                                                              size_t a_col, const float *b, size_t ldb,
                                                              float *c, size_t ldc)
 {
     size_t i = 0;
     for (; i + 4 <= m; i += 4)
-        rows_block4(full, m0, m1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+        rows_block4(V, masked, mask, o1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
     for (; i < m; i++)
-        rows_block1(full, m0, m1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+        rows_block1(V, masked, mask, o1, k, a + i * a_row, a_col, b, ldb, c + i * ldc);
 }
 
 /* B row-major (k x n, row stride ldb): vectorize over n in strips of 16 columns. op(A) is read through
@@ -100,16 +136,20 @@ static inline __attribute__((always_inline)) void rows_strip(int full, __m256i m
 static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
                         const float *b, size_t ldb, float *c, size_t ldc)
 {
-    const __m256i ones = _mm256_set1_epi32(-1);
+    const __m256i none = _mm256_setzero_si256();
+    if (n < 8) {
+        rows_strip(1, 1, sg_avx2_tail_mask(n), 0, m, k, a, a_row, a_col, b, ldb, c, ldc);
+        return;
+    }
+    if (n < 16) {
+        rows_strip(2, 0, none, n - 8, m, k, a, a_row, a_col, b, ldb, c, ldc);
+        return;
+    }
     size_t j = 0;
     for (; j + 16 <= n; j += 16)
-        rows_strip(1, ones, ones, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
-    if (j < n) {
-        const size_t r = n - j;
-        const __m256i m0 = r >= 8 ? ones : sg_avx2_tail_mask(r);
-        const __m256i m1 = r > 8 ? sg_avx2_tail_mask(r - 8) : _mm256_setzero_si256();
-        rows_strip(0, m0, m1, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
-    }
+        rows_strip(2, 0, none, 8, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
+    if (j < n) /* the last 16 columns again, overlapping the previous strip */
+        rows_strip(2, 0, none, 8, m, k, a, a_row, a_col, b + n - 16, ldb, c + n - 16, ldc);
 }
 
 /* A stored k x m (ta == SG_TRANS), so op(A) columns are contiguous: vectorize over m, 16 rows of one
@@ -129,6 +169,11 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
                 const __m256 bv = _mm256_broadcast_ss(b + p * b_row + j * b_col);
                 acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i, m0), bv, acc0);
                 acc1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i + 8, m1), bv, acc1);
+            }
+            if (ldc == 1 && rows == 16) { /* n == 1 with a packed C: the column is contiguous */
+                _mm256_storeu_ps(c + i, acc0);
+                _mm256_storeu_ps(c + i + 8, acc1);
+                continue;
             }
             float out[16];
             _mm256_storeu_ps(out, acc0);

@@ -50,44 +50,82 @@ static const sg_gemm_blocking blocking = {MR, NR, 144, 192, 2048};
 
 static inline __mmask16 lanes(size_t r) { return r >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << r) - 1); }
 
-/* B row-major (k x n, row stride ldb): vectorize over n, 4 rows x 32 columns per block. op(A) is read
-   through strides (a_row, a_col) as broadcast scalars, so this serves NN and TN. */
+/* Rows i..i+3 of C, columns j..j+16*V-1 under lane masks m0 (and m1 when V == 2): 4*V independent
+   chains over k. Named accumulators (an array here was kept in memory by gcc). V is a constant at
+   every call, so the V == 2 work disappears from the one-vector variant. */
+static inline __attribute__((always_inline)) void rows_block4(int V, __mmask16 m0, __mmask16 m1, size_t k,
+                                                              const float *a, size_t a_row, size_t a_col,
+                                                              const float *b, size_t ldb, float *c,
+                                                              size_t ldc)
+{
+    __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+    for (size_t p = 0; p < k; p++) {
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb);
+        const __m512 a0 = _mm512_set1_ps(a[p * a_col]), a1 = _mm512_set1_ps(a[a_row + p * a_col]);
+        const __m512 a2 = _mm512_set1_ps(a[2 * a_row + p * a_col]),
+                     a3 = _mm512_set1_ps(a[3 * a_row + p * a_col]);
+        x0 = _mm512_fmadd_ps(a0, b0, x0);
+        x1 = _mm512_fmadd_ps(a1, b0, x1);
+        x2 = _mm512_fmadd_ps(a2, b0, x2);
+        x3 = _mm512_fmadd_ps(a3, b0, x3);
+        if (V == 2) {
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
+            y0 = _mm512_fmadd_ps(a0, b1, y0);
+            y1 = _mm512_fmadd_ps(a1, b1, y1);
+            y2 = _mm512_fmadd_ps(a2, b1, y2);
+            y3 = _mm512_fmadd_ps(a3, b1, y3);
+        }
+    }
+    _mm512_mask_storeu_ps(c, m0, x0);
+    _mm512_mask_storeu_ps(c + ldc, m0, x1);
+    _mm512_mask_storeu_ps(c + 2 * ldc, m0, x2);
+    _mm512_mask_storeu_ps(c + 3 * ldc, m0, x3);
+    if (V == 2) {
+        _mm512_mask_storeu_ps(c + 16, m1, y0);
+        _mm512_mask_storeu_ps(c + ldc + 16, m1, y1);
+        _mm512_mask_storeu_ps(c + 2 * ldc + 16, m1, y2);
+        _mm512_mask_storeu_ps(c + 3 * ldc + 16, m1, y3);
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_block1(int V, __mmask16 m0, __mmask16 m1, size_t k,
+                                                              const float *a, size_t a_col, const float *b,
+                                                              size_t ldb, float *c)
+{
+    __m512 x0 = _mm512_setzero_ps(), y0 = x0;
+    for (size_t p = 0; p < k; p++) {
+        const __m512 a0 = _mm512_set1_ps(a[p * a_col]);
+        x0 = _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(m0, b + p * ldb), x0);
+        if (V == 2)
+            y0 = _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(m1, b + p * ldb + 16), y0);
+    }
+    _mm512_mask_storeu_ps(c, m0, x0);
+    if (V == 2)
+        _mm512_mask_storeu_ps(c + 16, m1, y0);
+}
+
+static inline __attribute__((always_inline)) void rows_strip(int V, __mmask16 m0, __mmask16 m1, size_t m,
+                                                             size_t k, const float *a, size_t a_row,
+                                                             size_t a_col, const float *b, size_t ldb,
+                                                             float *c, size_t ldc)
+{
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        rows_block4(V, m0, m1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+    for (; i < m; i++)
+        rows_block1(V, m0, m1, k, a + i * a_row, a_col, b, ldb, c + i * ldc);
+}
+
+/* B row-major (k x n, row stride ldb): vectorize over n, strips of 32 columns (16 for the last <= 16).
+   op(A) is read through strides (a_row, a_col) as broadcast scalars, so this serves NN and TN. */
 static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
                         const float *b, size_t ldb, float *c, size_t ldc)
 {
-    for (size_t j = 0; j < n; j += 32) {
-        const __mmask16 m0 = lanes(n - j), m1 = n - j > 16 ? lanes(n - j - 16) : 0;
-        size_t i = 0;
-        for (; i + 4 <= m; i += 4) {
-            __m512 acc[4][2];
-            for (int r = 0; r < 4; r++)
-                acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-            const float *ai = a + i * a_row;
-            for (size_t p = 0; p < k; p++) {
-                const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb + j);
-                const __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + j + 16);
-                for (int r = 0; r < 4; r++) {
-                    const __m512 av = _mm512_set1_ps(ai[r * a_row + p * a_col]);
-                    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-                    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-                }
-            }
-            for (int r = 0; r < 4; r++) {
-                _mm512_mask_storeu_ps(c + (i + r) * ldc + j, m0, acc[r][0]);
-                _mm512_mask_storeu_ps(c + (i + r) * ldc + j + 16, m1, acc[r][1]);
-            }
-        }
-        for (; i < m; i++) {
-            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-            for (size_t p = 0; p < k; p++) {
-                const __m512 av = _mm512_set1_ps(a[i * a_row + p * a_col]);
-                acc0 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m0, b + p * ldb + j), acc0);
-                acc1 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m1, b + p * ldb + j + 16), acc1);
-            }
-            _mm512_mask_storeu_ps(c + i * ldc + j, m0, acc0);
-            _mm512_mask_storeu_ps(c + i * ldc + j + 16, m1, acc1);
-        }
-    }
+    size_t j = 0;
+    for (; j + 16 < n; j += 32) /* more than 16 columns left: two vectors, the second maybe partial */
+        rows_strip(2, 0xFFFF, lanes(n - j - 16), m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
+    if (j < n)
+        rows_strip(1, lanes(n - j), 0, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
 }
 
 /* A stored k x m (ta == SG_TRANS), so op(A) columns are contiguous: vectorize over m, one column of C
@@ -105,6 +143,11 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
                 const __m512 bv = _mm512_set1_ps(b[p * b_row + j * b_col]);
                 acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, a + p * lda + i), bv, acc0);
                 acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, a + p * lda + i + 16), bv, acc1);
+            }
+            if (ldc == 1) { /* n == 1 with a packed C: the column is contiguous */
+                _mm512_mask_storeu_ps(c + i, m0, acc0);
+                _mm512_mask_storeu_ps(c + i + 16, m1, acc1);
+                continue;
             }
             float out[32];
             _mm512_storeu_ps(out, acc0);
