@@ -832,7 +832,7 @@ static int time_mode(const char *baseline, double threshold, double alpha, int u
         } else if (change * 100.0 > threshold) {
             verdict = "slower, but not significant";
         } else {
-            verdict = "ok";
+            verdict = change < 0 && p < alpha ? "faster" : "ok";
         }
         checked++;
         printf("%-50s %+9.2f%% %10.4f  %s\n", name, change * 100.0, p, verdict);

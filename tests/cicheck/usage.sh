@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Everything that must stop with exit 2 and one clear line, before any measuring: bad flags, a missing
+# baseline, a baseline recorded by another compiler, a malformed baseline.
+. "$(dirname "$0")/common.sh"
+expect2() { # expect2 <grep pattern> <args...>
+  local pat=$1; shift
+  run "$@"
+  [ $rc -eq 2 ] || fail "'simdgrad $*' exited $rc, want 2"
+  grep -q -- "$pat" "$WORK/out" || fail "'simdgrad $*' does not say '$pat'"
+}
+run ci-check --help
+[ $rc -eq 0 ] && grep -q -- '--update-baseline' "$WORK/out" || fail "--help"
+expect2 "unknown option '--frobnicate'" ci-check --frobnicate
+expect2 "--mode must be icount or time" ci-check --mode wallclock
+expect2 "--threshold wants a number" ci-check --threshold abc
+expect2 "--threshold wants a number" ci-check --threshold -1
+expect2 "--baseline needs a value" ci-check --baseline
+expect2 "no instruction-count baseline $WORK/none.json" ci-check --baseline "$WORK/none.json"
+expect2 "needs --baseline FILE" ci-check --mode time
+expect2 "are for --mode time" ci-check --contender x.json
+
+# A baseline from another compiler: refused with both identities named, nothing measured.
+cat >"$WORK/clang.json" <<'JSON'
+{
+  "format": "simdgrad-icount-1",
+  "compiler": "clang 14.0.6",
+  "buildtype": "release",
+  "cpu_family": "x86_64",
+  "calls_per_case": 3,
+  "counts": {
+    "relu/scalar/n:7": 100
+  }
+}
+JSON
+expect2 "is for clang 14.0.6, release, x86_64 but this build is" ci-check --baseline "$WORK/clang.json"
+grep -q "not comparable across compilers" "$WORK/out" || fail "mismatch message does not say why"
+grep -q "running .* under valgrind" "$WORK/out" && fail "measured despite the mismatch"
+
+echo '{"format": "simdgrad-icount-1", "compiler": ' >"$WORK/broken.json"
+expect2 "is not valid JSON" ci-check --baseline "$WORK/broken.json"
+echo '[1, 2]' >"$WORK/array.json"
+expect2 "is not a simdgrad-icount-1 baseline" ci-check --baseline "$WORK/array.json"
+echo PASS
