@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Table-driven bad-input tests for the simdgrad CLI (suite 'cli').
+
+usage: run_cases.py SIMDGRAD_EXE CASES_TSV
+
+Each non-comment line of the cases file is tab-separated:
+    name  argv  env  exit  stderr-substring
+argv is split like a shell would (shlex); {fx} is the fixture directory, {out} an output
+directory that must stay empty, {unavailable_isa} an ISA this build/CPU lacks (the case is
+skipped when there is none). env is '-' or KEY=VALUE pairs separated by ';'.
+Every `train` case without its own --loss-csv runs with `--loss-csv {out}/loss.csv` prepended, so a bad input that leaves a
+CSV (or its temporary file) behind fails. Each case must also print nothing on stdout and exactly
+one line on stderr. The .npy fixtures are generated here with struct, so they are reviewable.
+Standard library only (the python3 first on PATH may lack numpy).
+"""
+import os
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+
+def npy(dict_text, data=b"", major=1):
+    """A .npy file: magic, version, header length, dict padded to 64 bytes, then data."""
+    pre = 10 if major == 1 else 12
+    body = dict_text.encode("latin1")
+    hlen = len(body) + 1
+    hlen += (64 - (pre + hlen) % 64) % 64
+    head = b"\x93NUMPY" + bytes([major, 0])
+    head += struct.pack("<H", hlen) if major == 1 else struct.pack("<I", hlen)
+    return head + body + b" " * (hlen - len(body) - 1) + b"\n" + data
+
+
+def f4(rows, cols, values=None):
+    values = values or [0.5 * (i + 1) for i in range(rows * cols)]
+    d = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+    return npy(d, struct.pack("<%df" % len(values), *values))
+
+
+def fixtures(fx):
+    """Good inputs (x 4x3, y 4x1, w1 3x5, w2 5x1) and one broken file per failure mode."""
+    files = {
+        "x.npy": f4(4, 3),
+        "y.npy": f4(4, 1),
+        "w1.npy": f4(3, 5),
+        "w2.npy": f4(5, 1),
+        "y_5rows.npy": f4(5, 1),
+        "w1_4rows.npy": f4(4, 5),
+        "w2_wrong.npy": f4(4, 1),
+        "garbled.npy": b"\x93NUMPX\x01\x00garbage",
+        "text.npy": b"just some text, not numpy\n",
+        "empty.npy": b"",
+        "trunc_header.npy": b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran",
+        "trunc_data.npy": f4(4, 3)[:-5],
+        "extra_data.npy": f4(4, 3) + b"\0\0\0\0",
+        "version9.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), }").replace(
+            b"NUMPY\x01", b"NUMPY\x09", 1),
+        "int32.npy": npy("{'descr': '<i4', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 48),
+        "bigendian.npy": npy("{'descr': '>f4', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 48),
+        "float16.npy": npy("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 24),
+        "oned.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (12,), }", b"\0" * 48),
+        "threed.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 3), }", b"\0" * 48),
+        "fortran.npy": npy("{'descr': '<f4', 'fortran_order': True, 'shape': (4, 3), }", b"\0" * 48),
+        "zero_rows.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }"),
+        "huge_shape.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }",
+                              b"\0" * 48),
+        "big_shape.npy": npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10000, 10000), }", b"\0" * 48),
+        "huge_header_len.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\xff{",
+        "no_shape.npy": npy("{'descr': '<f4', 'fortran_order': False, }", b"\0" * 48),
+    }
+    for name, data in files.items():
+        with open(os.path.join(fx, name), "wb") as f:
+            f.write(data)
+    os.mkdir(os.path.join(fx, "a_directory.npy"))
+
+
+def available_isas(exe):
+    out = subprocess.run([exe, "info"], capture_output=True, text=True, env=clean_env(), check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("ISAs available:"):
+            return [s.strip() for s in line.split(":", 1)[1].split(",")]
+    raise SystemExit("could not find 'ISAs available:' in simdgrad info output")
+
+
+def clean_env():
+    env = dict(os.environ)
+    for k in ("SIMDGRAD_ISA", "SIMDGRAD_L3_BYTES"):
+        env.pop(k, None)
+    return env
+
+
+def load_cases(path):
+    cases = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 5:
+                raise SystemExit("%s:%d: expected 5 tab-separated columns, got %d" % (path, lineno, len(cols)))
+            name, argv, env, code, want = cols
+            cases.append((lineno, name, argv, env, int(code), want))
+    return cases
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    exe, cases_path = os.path.abspath(sys.argv[1]), sys.argv[2]
+    cases = load_cases(cases_path)
+    names = [c[1] for c in cases]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise SystemExit("duplicate case names: %s" % ", ".join(sorted(dup)))
+    avail = available_isas(exe)
+    unavailable = next((i for i in ("neon", "sve", "avx2", "avx512") if i not in avail), None)
+    root = tempfile.mkdtemp(prefix="sg-bad-inputs-")
+    fx, out = os.path.join(root, "fx"), os.path.join(root, "out")
+    os.mkdir(fx)
+    os.mkdir(out)
+    fixtures(fx)
+    failures, skipped = [], 0
+    try:
+        # Positive control: the same prefix on good input does write the CSV, so "no file left
+        # behind" below is not vacuous.
+        good = subprocess.run([exe, "train", "--loss-csv", os.path.join(out, "loss.csv"), "--steps", "2"],
+                              capture_output=True, text=True, env=clean_env())
+        if good.returncode != 0 or os.listdir(out) != ["loss.csv"]:
+            failures.append("control: good run exit %d, out dir %s" % (good.returncode, os.listdir(out)))
+        os.remove(os.path.join(out, "loss.csv"))
+        for lineno, name, argv_t, env_t, code, want in cases:
+            if "{unavailable_isa}" in argv_t + env_t and unavailable is None:
+                print("SKIP %s: every ISA is available here" % name)
+                skipped += 1
+                continue
+            subst = lambda s: s.replace("{fx}", fx).replace("{out}", out).replace(
+                "{unavailable_isa}", unavailable or "")
+            argv = [subst(a) for a in shlex.split(argv_t)]
+            want = subst(want)
+            env = clean_env()
+            if env_t != "-":
+                for kv in env_t.split(";"):
+                    k, v = kv.split("=", 1)
+                    env[k] = subst(v)
+            if argv and argv[0] == "train" and "--loss-csv" not in argv:
+                argv[1:1] = ["--loss-csv", os.path.join(out, "loss.csv")]
+            p = subprocess.run([exe] + argv, capture_output=True, text=True, env=env, timeout=60)
+            problems = []
+            if p.returncode != code:
+                problems.append("exit %d, want %d" % (p.returncode, code))
+            if want not in p.stderr:
+                problems.append("stderr lacks %r" % want)
+            lines = p.stderr.splitlines()
+            if len(lines) != 1 or not lines[0].startswith("simdgrad"):
+                problems.append("stderr is not one 'simdgrad ...' line")
+            if p.stdout:
+                problems.append("stdout not empty")
+            left = os.listdir(out)
+            if left:
+                problems.append("left files behind: %s" % left)
+                for f in left:
+                    os.remove(os.path.join(out, f))
+            status = "ok" if not problems else "FAIL"
+            print("%-4s %-28s exit %d  %s" % (status, name, p.returncode, lines[0] if lines else "(no stderr)"))
+            if problems:
+                failures.append("%s (cases line %d): %s\n     argv: %s\n     stderr: %r" % (
+                    name, lineno, "; ".join(problems), " ".join(argv), p.stderr))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("\n%d cases, %d failed, %d skipped" % (len(cases), len(failures), skipped))
+    for f in failures:
+        print("FAILED: " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
