@@ -1,0 +1,60 @@
+/* Workload driver for cross/qemu-icount.sh: runs one kernel `reps` times on fixed data so the
+ * script can count executed AArch64 instructions under qemu (reps=R minus reps=0, divided by R).
+ * An instruction count from an emulator is not a timing; it shows how much work each kernel
+ * does per call. Usage: arm_icount <isa> <workload> <reps>, or arm_icount list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simdgrad.h"
+
+enum { BIG = 64 };
+static float a[BIG * BIG], b[BIG * BIG], c[BIG * BIG], h[4096], dy[4096], dx[4096];
+
+int main(int argc, char **argv)
+{
+    sg_isa isa;
+    const sg_kernels *k;
+    if (argc == 2 && !strcmp(argv[1], "list")) { /* the ISAs this (emulated) CPU runs */
+        for (int i = 0; i < SG_ISA_COUNT; i++)
+            if (sg_isa_available((sg_isa)i))
+                printf("%s ", sg_isa_name((sg_isa)i));
+        printf("\n");
+        return 0;
+    }
+    if (argc != 4 || sg_isa_parse(argv[1], &isa) != 0 || !(k = sg_kernels_get(isa))) {
+        fprintf(stderr, "usage: arm_icount <available isa> train|matmul64|relu4096|relu_grad4096 <reps>\n");
+        return 2;
+    }
+    const char *w = argv[2];
+    const long reps = atol(argv[3]);
+    for (size_t i = 0; i < BIG * BIG; i++) {
+        a[i] = (float)((int)(i * 7 % 13) - 6) * 0.25f;
+        b[i] = (float)((int)(i * 5 % 11) - 5) * 0.125f;
+    }
+    for (size_t i = 0; i < 4096; i++) {
+        h[i] = (float)((int)(i % 9) - 4);
+        dy[i] = (float)i * 0.5f;
+    }
+    for (long r = 0; r < reps; r++) {
+        if (!strcmp(w, "train")) { /* one forward+backward step's products of the training task */
+            k->matmul(SG_NO_TRANS, SG_NO_TRANS, 4, 30, 3, a, 3, b, 30, c, 30);
+            k->relu(120, c, c);
+            k->matmul(SG_NO_TRANS, SG_NO_TRANS, 4, 1, 30, a, 30, b, 1, c, 1);
+            k->matmul(SG_TRANS, SG_NO_TRANS, 30, 1, 4, a, 30, b, 1, c, 1);
+            k->matmul(SG_NO_TRANS, SG_TRANS, 4, 30, 1, a, 1, b, 1, c, 30);
+            k->relu_grad(120, h, dy, dx, 0.5f);
+            k->matmul(SG_TRANS, SG_NO_TRANS, 3, 30, 4, a, 3, b, 30, c, 30);
+        } else if (!strcmp(w, "matmul64")) {
+            k->matmul(SG_NO_TRANS, SG_NO_TRANS, BIG, BIG, BIG, a, BIG, b, BIG, c, BIG);
+        } else if (!strcmp(w, "relu4096")) {
+            k->relu(4096, h, dx);
+        } else if (!strcmp(w, "relu_grad4096")) {
+            k->relu_grad(4096, h, dy, dx, 0.5f);
+        } else {
+            fprintf(stderr, "arm_icount: unknown workload '%s'\n", w);
+            return 2;
+        }
+    }
+    return 0;
+}
