@@ -105,11 +105,61 @@ static uint64_t sysconf_bytes(int name)
     return v > 0 ? (uint64_t)v : 0;
 }
 
+/* An integer from a one-line sysfs file, or -1. */
+static long read_sysfs_long(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+/* Packages and cores from Linux sysfs: distinct physical_package_id and (package, core_id)
+   pairs over the online CPUs. Leaves the counts 0 (unknown) when sysfs is not there. */
+static void query_sysfs(sg_topology *t, long n_cpus)
+{
+    enum { MAX_CPUS = 4096 };
+    long *pkg = malloc(MAX_CPUS * sizeof *pkg), *core = malloc(MAX_CPUS * sizeof *core);
+    unsigned n_pk = 0, n_co = 0;
+    if (!pkg || !core)
+        n_cpus = 0; /* unknown, like a machine without sysfs */
+    char path[128];
+    for (long cpu = 0, seen = 0; cpu < MAX_CPUS && seen < n_cpus; cpu++) {
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/physical_package_id", cpu);
+        const long p = read_sysfs_long(path);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/core_id", cpu);
+        const long c = read_sysfs_long(path);
+        if (p < 0 || c < 0)
+            continue; /* offline or absent */
+        seen++;
+        bool new_pk = true, new_co = true;
+        for (unsigned i = 0; i < n_co && new_co; i++)
+            new_co = !(pkg[i] == p && core[i] == c);
+        for (unsigned i = 0; i < n_co && new_pk; i++)
+            new_pk = pkg[i] != p;
+        n_pk += new_pk;
+        if (new_co) {
+            pkg[n_co] = p;
+            core[n_co] = c;
+            n_co++;
+        }
+    }
+    free(pkg);
+    free(core);
+    t->packages = n_pk;
+    t->cores = n_co;
+}
+
 static void query_sysconf(sg_topology *t)
 {
-    t->source = "sysconf";
+    t->source = "sysconf, sysfs";
     const long pus = sysconf(_SC_NPROCESSORS_ONLN);
     t->pus = pus > 0 ? (unsigned)pus : 0;
+    query_sysfs(t, pus);
 #ifdef _SC_LEVEL1_DCACHE_SIZE
     t->l1d = sysconf_bytes(_SC_LEVEL1_DCACHE_SIZE);
     t->l2 = sysconf_bytes(_SC_LEVEL2_CACHE_SIZE);

@@ -1,7 +1,7 @@
 /* Machine topology for `simdgrad info` and for sizing benchmark working sets.
  *
  * With hwloc (meson option -Dhwloc) the counts and cache sizes come from hwloc 2.x; without it
- * from sysconf/sysfs where those know them (zero means unknown). Virtual machines sometimes
+ * from sysconf and Linux sysfs where those know them (zero means unknown). Virtual machines sometimes
  * report an absurd L3 (hundreds of MiB); sizes above SG_TOPO_L3_CLAMP per package are clamped
  * and flagged. SIMDGRAD_L3_BYTES=<bytes>[K|M|G] overrides the L3 size outright. */
 #ifndef SG_TOPOLOGY_H
@@ -14,7 +14,7 @@
 #define SG_TOPO_L3_CLAMP ((uint64_t)64 << 20)
 
 typedef struct sg_topology {
-    const char *source; /* "hwloc, API 2.8.0" or "sysconf" */
+    const char *source; /* "hwloc, API 2.8.0" or "sysconf, sysfs" */
     unsigned packages, cores, pus;
     uint64_t l1d, l2, l3; /* bytes of one cache instance (the first found); 0 = unknown */
     unsigned l3_count;    /* L3 instances, 0 = unknown */

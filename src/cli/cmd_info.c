@@ -66,7 +66,7 @@ int sg_cmd_info(int argc, char **argv)
 
     char a[32], b[32], c[32];
 #if !SIMDGRAD_HAVE_HWLOC
-    printf("hwloc:          not available in this build (figures below from sysconf)\n");
+    printf("hwloc:          not available in this build (figures below from sysconf and sysfs)\n");
 #endif
     printf("topology:       %s packages, %s cores, %s PUs (%s)\n", fmt_count(topo.packages, a, sizeof a),
            fmt_count(topo.cores, b, sizeof b), fmt_count(topo.pus, c, sizeof c), topo.source);
