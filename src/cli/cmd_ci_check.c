@@ -736,7 +736,7 @@ static double first_measurement(const jv *entry, const char *field)
 
 static int time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,
                      const char *contender_opt, const char *filter, unsigned repetitions,
-                     const char *compare_opt)
+                     const char *compare_opt, int use_cpu)
 {
     if (!baseline)
         return sg_cli_error(CMD,
@@ -802,7 +802,8 @@ static int time_mode(const char *baseline, double threshold, double alpha, int u
         goto out;
     }
 
-    printf("\nci-check time: gate = median real-time change > +%.2f%% AND U-test p < %g\n", threshold, alpha);
+    printf("\nci-check time: gate = median %s change > +%.2f%% AND U-test p < %g\n",
+           use_cpu ? "CPU-time" : "real-time", threshold, alpha);
     printf("%-50s %10s %10s  %s\n", "benchmark", "median", "p-value", "verdict");
     size_t regressions = 0, checked = 0;
     char bad[2048] = "";
@@ -814,9 +815,9 @@ static int time_mode(const char *baseline, double threshold, double alpha, int u
         char med_name[600];
         snprintf(med_name, sizeof med_name, "%s_median", name);
         const jv *med = find_entry(&report, med_name);
-        const double change = med ? first_measurement(med, "time") : NAN;
+        const double change = med ? first_measurement(med, use_cpu ? "cpu" : "time") : NAN;
         const jv *ut = jget(e, "utest");
-        const jv *pv = jget(ut, "time_pvalue");
+        const jv *pv = jget(ut, use_cpu ? "cpu_pvalue" : "time_pvalue");
         const double p = pv && pv->t == J_NUM ? pv->num : NAN;
         const char *verdict;
         if (isnan(change)) {
@@ -878,6 +879,7 @@ static void usage(FILE *f)
             "  --filter REGEX    --benchmark_filter for the run\n"
             "  --repetitions N   repetitions per benchmark (default 10)\n"
             "  --alpha P         U-test significance level (default 0.05)\n"
+            "  --metric real|cpu gate on real time (default; dedicated runners) or CPU time\n"
             "  --compare-py PATH Google Benchmark's compare.py (default /usr/share/benchmark/compare.py)\n"
             "\n"
             "exit: 0 no regression, 1 regression, 2 cannot compare (usage, tools, baseline mismatch)\n");
@@ -897,7 +899,7 @@ static int parse_number(const char *flag, const char *s, double lo, double hi, d
 int sg_cmd_ci_check(int argc, char **argv)
 {
     const char *mode = "icount", *baseline = NULL, *driver = NULL, *bench = NULL, *contender = NULL,
-               *filter = NULL, *compare = NULL;
+               *filter = NULL, *compare = NULL, *metric = "real";
     double threshold = -1, alpha = 0.05, reps = 3, repetitions = 10;
     int update = 0;
     for (int i = 1; i < argc; i++) {
@@ -910,9 +912,9 @@ int sg_cmd_ci_check(int argc, char **argv)
             update = 1;
             continue;
         }
-        static const char *const valued[] = {"--mode",   "--baseline",    "--threshold", "--reps",
-                                             "--driver", "--bench",       "--contender", "--filter",
-                                             "--alpha",  "--repetitions", "--compare-py"};
+        static const char *const valued[] = {"--mode",   "--baseline",    "--threshold",  "--reps",
+                                             "--driver", "--bench",       "--contender",  "--filter",
+                                             "--alpha",  "--repetitions", "--compare-py", "--metric"};
         const char *val = NULL, *flag = NULL;
         char key[32];
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
@@ -945,6 +947,8 @@ int sg_cmd_ci_check(int argc, char **argv)
             filter = val;
         else if (!strcmp(key, "--compare-py"))
             compare = val;
+        else if (!strcmp(key, "--metric"))
+            metric = val;
         else if (!strcmp(key, "--threshold") ? parse_number(key, val, 0, 1e6, &threshold)
                  : !strcmp(key, "--alpha")   ? parse_number(key, val, 1e-12, 1, &alpha)
                  : !strcmp(key, "--reps")    ? parse_number(key, val, 1, 1000, &reps)
@@ -952,15 +956,18 @@ int sg_cmd_ci_check(int argc, char **argv)
             return SG_EXIT_USAGE;
     }
     if (!strcmp(mode, "icount")) {
-        if (contender || bench || filter || compare)
-            return sg_cli_error(CMD, "--contender/--bench/--filter/--compare-py are for --mode time");
+        if (contender || bench || filter || compare || strcmp(metric, "real"))
+            return sg_cli_error(CMD,
+                                "--contender/--bench/--filter/--compare-py/--metric are for --mode time");
         return icount_mode(baseline, threshold < 0 ? 2.0 : threshold, update, driver, (unsigned)reps);
     }
     if (!strcmp(mode, "time")) {
         if (driver)
             return sg_cli_error(CMD, "--driver is for --mode icount");
+        if (strcmp(metric, "real") && strcmp(metric, "cpu"))
+            return sg_cli_error(CMD, "--metric must be real or cpu, got '%s'", metric);
         return time_mode(baseline, threshold < 0 ? 5.0 : threshold, alpha, update, bench, contender, filter,
-                         (unsigned)repetitions, compare);
+                         (unsigned)repetitions, compare, !strcmp(metric, "cpu"));
     }
     return sg_cli_error(CMD, "--mode must be icount or time, got '%s'", mode);
 }

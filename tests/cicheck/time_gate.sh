@@ -16,6 +16,8 @@ grep -q '1 REGRESSION(S): relu/avx2/n:4096$' "$WORK/out" || fail "summary"
 
 run ci-check --mode time --baseline "$DIR/time-baseline.json" --contender "$DIR/time-contender.json" --threshold 30
 [ $rc -eq 0 ] || fail "+25% failed with --threshold 30 (exit $rc)"
+run ci-check --mode time --metric cpu --baseline "$DIR/time-baseline.json" --contender "$DIR/time-contender.json"
+[ $rc -eq 1 ] && grep -q "gate = median CPU-time change" "$WORK/out" || fail "--metric cpu"
 
 run ci-check --mode time --baseline "$DIR/time-baseline.json" --contender "$DIR/time-baseline.json"
 [ $rc -eq 0 ] || fail "a run against itself failed (exit $rc)"
