@@ -31,24 +31,33 @@ static bool add_ok(size_t a, size_t b, size_t *out)
     return true;
 }
 
-int sg_train_check_sizes(size_t n, size_t d, size_t h, size_t o, size_t steps, char *err, size_t err_len)
+int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, size_t runs, char *err,
+                        size_t err_len)
 {
     if (!n || !d || !h || !o)
         FAIL("sizes must be at least 1 (N=%zu, D=%zu, H=%zu, O=%zu)", n, d, h, o);
     if (steps < 1 || steps > SG_TRAIN_MAX_STEPS)
         FAIL("steps must be between 1 and %zu", SG_TRAIN_MAX_STEPS);
     /* One run holds: inputs x, y, w1, w2; h, relu(h), grad_h_relu (n×h each); y_pred and g (n×o each);
-       grad_w1, grad_w2 and the lr·grad scratch; the result's weights and loss curve. */
-    size_t nd = 0, no = 0, dh = 0, ho = 0, nh = 0, total = 0;
+       grad_w1, grad_w2 and the lr·grad scratch; the result's weights and loss curve. Runs are
+       sequential, but each earlier run's result (weights and loss curve) is kept for comparison. */
+    size_t nd = 0, no = 0, dh = 0, ho = 0, nh = 0, total = 0, kept = 0, others = 0;
     bool ok =
         mul_ok(n, d, &nd) && mul_ok(n, o, &no) && mul_ok(d, h, &dh) && mul_ok(h, o, &ho) && mul_ok(n, h, &nh);
     size_t parts[] = {nd, no, dh, ho, nh, nh, nh, no, no, dh, ho, dh > ho ? dh : ho, dh, ho, steps};
     for (size_t i = 0; ok && i < sizeof parts / sizeof parts[0]; i++)
         ok = add_ok(total, parts[i], &total);
+    ok = ok && add_ok(dh, ho, &kept) && add_ok(kept, steps, &kept) &&
+         mul_ok(kept, runs ? runs - 1 : 0, &others) && add_ok(total, others, &total);
     if (!ok || total > SG_TRAIN_MAX_BYTES / sizeof(float))
-        FAIL("sizes N=%zu D=%zu H=%zu O=%zu steps=%zu need more than the limit of %zu MiB", n, d, h, o, steps,
-             SG_TRAIN_MAX_BYTES >> 20);
+        FAIL("sizes N=%zu D=%zu H=%zu O=%zu steps=%zu (%zu run%s) need more than the limit of %zu MiB", n, d,
+             h, o, steps, runs, runs == 1 ? "" : "s", SG_TRAIN_MAX_BYTES >> 20);
     return 0;
+}
+
+int sg_train_check_sizes(size_t n, size_t d, size_t h, size_t o, size_t steps, char *err, size_t err_len)
+{
+    return sg_train_check_runs(n, d, h, o, steps, 1, err, err_len);
 }
 
 int sg_train_alloc(sg_train_data *t, size_t n, size_t d, size_t h, size_t o, char *err, size_t err_len)

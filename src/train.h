@@ -12,7 +12,8 @@
 
 #include "simdgrad.h"
 
-/* Limits checked before allocating: one run's buffers, and the number of steps. */
+/* Limits checked before allocating: one run's buffers plus the kept results of the others, and the
+   number of steps. */
 #define SG_TRAIN_MAX_BYTES ((size_t)1 << 30)
 #define SG_TRAIN_MAX_STEPS ((size_t)10000000)
 
@@ -31,6 +32,9 @@ typedef struct sg_train_result {
 
 /* 0 when the sizes are non-zero and one run fits SG_TRAIN_MAX_BYTES, else -1 with a reason. */
 int sg_train_check_sizes(size_t n, size_t d, size_t h, size_t o, size_t steps, char *err, size_t err_len);
+/* The same for `runs` runs whose results (final weights, loss curve) are all kept. */
+int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, size_t runs, char *err,
+                        size_t err_len);
 
 /* Allocates the four arrays for the given sizes (after sg_train_check_sizes). */
 int sg_train_alloc(sg_train_data *t, size_t n, size_t d, size_t h, size_t o, char *err, size_t err_len);

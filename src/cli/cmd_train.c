@@ -21,6 +21,7 @@ typedef struct options {
     const char *data, *x, *y, *w1, *w2, *isa, *g0, *csv, *save;
     uint64_t seed;
     size_t steps, n, d_in, hidden, d_out;
+    size_t runs; /* ISAs × conventions, for the memory limit */
     double lr;
 } options;
 
@@ -66,7 +67,7 @@ static int load_files(const options *o, sg_train_data *t)
         goto fail;
     }
     char err[256];
-    if (sg_train_check_sizes(xr, xc, ac, yc, o->steps, err, sizeof err) != 0) {
+    if (sg_train_check_runs(xr, xc, ac, yc, o->steps, o->runs, err, sizeof err) != 0) {
         sg_cli_error(CMD, "%s", err);
         goto fail;
     }
@@ -104,14 +105,15 @@ static int make_data(const options *o, const sg_arg *a_n, const sg_arg *a_din, c
     if (!strcmp(kind, "random")) {
         if (o->d_in == 0 || o->d_in == SIZE_MAX)
             return sg_cli_error(CMD, "--d-in must be at least 1 and fit in memory, got %zu", o->d_in);
-        if (sg_train_check_sizes(o->n, o->d_in + 1, o->hidden, o->d_out, o->steps, err, sizeof err) != 0)
+        if (sg_train_check_runs(o->n, o->d_in + 1, o->hidden, o->d_out, o->steps, o->runs, err, sizeof err) !=
+            0)
             return sg_cli_error(CMD, "%s", err);
         rc = sg_train_random(t, o->n, o->d_in, o->hidden, o->d_out, o->seed, err, sizeof err);
     } else if (!strcmp(kind, "xor")) {
         if (a_n->seen || a_din->seen || a_dout->seen)
             return sg_cli_error(
                 CMD, "--data xor has fixed sizes (N=4, 2 inputs, 1 output); only --hidden applies");
-        if (sg_train_check_sizes(4, 3, o->hidden, 1, o->steps, err, sizeof err) != 0)
+        if (sg_train_check_runs(4, 3, o->hidden, 1, o->steps, o->runs, err, sizeof err) != 0)
             return sg_cli_error(CMD, "%s", err);
         rc = sg_train_xor(t, o->hidden, o->seed, err, sizeof err);
     } else {
@@ -305,6 +307,7 @@ int sg_cmd_train(int argc, char **argv)
     const float lr = (float)o.lr;
     if (!isfinite(lr))
         return sg_cli_error(CMD, "--lr %g is not finite as a float", o.lr);
+    o.runs = (size_t)n_isas * (size_t)n_conv;
     if (o.save && check_dir(o.save))
         return SG_EXIT_USAGE;
     sg_train_data t;

@@ -106,6 +106,17 @@ def test_default_csv(exe, tmp, isas):
     os.remove(path)
 
 
+def test_selection(exe):
+    """Without --isa the selected ISA runs (SIMDGRAD_ISA honoured); one convention, one verdict each."""
+    p = run(exe, "train", "--steps", "3", "--grad-at-zero", "0.5", env_extra={"SIMDGRAD_ISA": "scalar"})
+    rows = [l.split() for l in p.stdout.splitlines() if l.split()[:1] and l.split()[0] in ("scalar", "avx2",
+                                                                                          "avx512", "neon", "sve")]
+    check(p.returncode == 0 and [r[:2] for r in rows] == [["scalar", "0.5"]], "SIMDGRAD_ISA=scalar, g0=0.5: %s" % rows)
+    check("ISAs: only scalar run" in p.stdout and "conventions: only ReLU'(0)=0.5 run" in p.stdout, "single verdicts")
+    p = run(exe, "train", "--data", "xor", "--hidden", "8", "--steps", "5", "--isa", "scalar")
+    check(p.returncode == 0 and "data: xor, seed 0; N=4 D=3 H=8 O=1, 5 steps" in p.stdout, "xor data: %r" % p.stdout)
+
+
 def test_crafted_files(exe, tmp):
     """x 4x3 with bias, y 4x1, w1 3x4 whose column 2 is zero, w2 4x1: h[:, 2] == 0 exactly."""
     x = [0.5, -1.0, 1.0, 1.5, 0.25, 1.0, -0.75, 2.0, 1.0, 1.0, -1.25, 1.0]
@@ -140,6 +151,7 @@ def main():
     try:
         test_info(exe)
         test_default_csv(exe, tmp, isas)
+        test_selection(exe)
         test_crafted_files(exe, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

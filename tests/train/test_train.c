@@ -215,6 +215,11 @@ static void test_limits(void)
               "N·D overflowing size_t rejected");
     SGT_CHECK(sg_train_check_sizes(100000, 3, 1000, 1, 1, err, sizeof err) == -1 && strstr(err, "limit"),
               "working set over the limit rejected: %s", err);
+    /* H = 8e6: one run (864 MB) fits 1 GiB, but three runs keep 2 × 128 MB of results on top. */
+    SGT_CHECK(sg_train_check_runs(4, 3, 8000000, 1, 200, 1, err, sizeof err) == 0, "one big run fits: %s",
+              err);
+    SGT_CHECK(sg_train_check_runs(4, 3, 8000000, 1, 200, 3, err, sizeof err) == -1 && strstr(err, "3 runs"),
+              "three big runs rejected: %s", err);
 }
 
 int main(void)
