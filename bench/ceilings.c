@@ -1,0 +1,131 @@
+/* Measured ceilings (the likwid-bench idea): peak FMA throughput per ISA and streaming
+ * bandwidth per working-set level for the three access patterns the kernels use. The loops
+ * live in ISA-flagged files; this file only registers and times them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_config.h"
+#include "sgb.h"
+#include "shim.h"
+
+const char *const sgb_bw_names[SGB_BW_PATTERNS] = {"read", "copy", "add"};
+
+#if SIMDGRAD_HAVE_AVX2
+double sgb_avx2_fma_scalar(int64_t iters);
+double sgb_avx2_fma_ymm(int64_t iters);
+float sgb_avx2_read(size_t n, const float *a);
+void sgb_avx2_copy(size_t n, const float *a, float *b);
+void sgb_avx2_add(size_t n, const float *a, const float *b, float *c);
+#endif
+#if SIMDGRAD_HAVE_AVX512
+double sgb_avx512_fma_zmm(int64_t iters);
+float sgb_avx512_read(size_t n, const float *a);
+void sgb_avx512_copy(size_t n, const float *a, float *b);
+void sgb_avx512_add(size_t n, const float *a, const float *b, float *c);
+#endif
+
+typedef struct fma_ctx {
+    const sgb_meta *meta;
+    sgb_fma_fn fn;
+} fma_ctx;
+
+static void run_fma(sgb_state *st, void *p)
+{
+    const fma_ctx *c = p;
+    const int64_t rounds = 4096; /* ~50k FMAs per call: loop overhead is noise */
+    double flops = 0;
+    while (sgb_keep_running_batch(st, 1))
+        flops = c->fn(rounds);
+    sgb_counter_rate(st, "FLOP/s", flops);
+}
+
+typedef struct bw_ctx {
+    const sgb_meta *meta;
+    const sgb_ceiling_isa *isa;
+    int pattern;
+    size_t n;
+} bw_ctx;
+
+volatile float sgb_ceiling_sink;
+
+static void run_bw(sgb_state *st, void *p)
+{
+    const bw_ctx *c = p;
+    float *a = sgb_alloc(c->n), *b = sgb_alloc(c->n), *d = sgb_alloc(c->n);
+    sgb_fill(a, c->n, 1, false);
+    sgb_fill(b, c->n, 2, false);
+    sgb_fill(d, c->n, 3, false);
+    const int64_t batch = c->n >= 65536 ? 1 : (int64_t)(65536 / c->n);
+    float s = 0;
+    while (sgb_keep_running_batch(st, batch)) {
+        for (int64_t r = 0; r < batch; r++) {
+            switch (c->pattern) {
+            case SGB_BW_READ: s += c->isa->read(c->n, a); break;
+            case SGB_BW_COPY: c->isa->copy(c->n, a, b); break;
+            default: c->isa->add(c->n, a, b, d); break;
+            }
+        }
+    }
+    sgb_ceiling_sink = s;
+    sgb_counter_rate(st, "bytes/s", c->meta->bytes);
+    sgb_counter_rate(st, "elements/s", (double)c->n);
+    free(a);
+    free(b);
+    free(d);
+}
+
+static void add_fma(const char *isa, sgb_fma_fn fn)
+{
+    fma_ctx *c = calloc(1, sizeof *c);
+    c->meta = sgb_meta_add("ceiling_fma", isa, "", 0, 0, SGB_L1, SGB_BW_READ);
+    c->fn = fn;
+    sgb_register_meta(c->meta, run_fma, c, 0, NULL, NULL);
+}
+
+void sgb_register_ceilings(const sgb_topo *t, bool quick)
+{
+    static sgb_ceiling_isa best;
+    memset(&best, 0, sizeof best);
+#if SIMDGRAD_HAVE_AVX2
+    if (sg_isa_available(SG_ISA_AVX2)) {
+        add_fma("scalar", sgb_avx2_fma_scalar);
+        add_fma("avx2", sgb_avx2_fma_ymm);
+        best = (sgb_ceiling_isa){"avx2", sgb_avx2_fma_ymm, sgb_avx2_read, sgb_avx2_copy, sgb_avx2_add};
+    }
+#endif
+#if SIMDGRAD_HAVE_AVX512
+    if (sg_isa_available(SG_ISA_AVX512)) {
+        add_fma("avx512", sgb_avx512_fma_zmm);
+        best =
+            (sgb_ceiling_isa){"avx512", sgb_avx512_fma_zmm, sgb_avx512_read, sgb_avx512_copy, sgb_avx512_add};
+    }
+#endif
+    if (!best.name) {
+        fprintf(stderr, "simdgrad-bench: no measured ceilings for this CPU (x86 AVX2/AVX-512 only); "
+                        "roofline columns will be empty\n");
+        return;
+    }
+    size_t ws[SGB_LEVELS];
+    sgb_working_sets(t, ws);
+    static const unsigned arrays[SGB_BW_PATTERNS] = {1, 2, 3};
+    static const double bytes_per_elem[SGB_BW_PATTERNS] = {4, 8, 12};
+    for (int l = 0; l < SGB_LEVELS; l++) {
+        if (quick && l > SGB_L2)
+            break;
+        for (int p = 0; p < SGB_BW_PATTERNS; p++) {
+            bw_ctx *c = calloc(1, sizeof *c);
+            char kernel[32];
+            c->isa = &best;
+            c->pattern = p;
+            c->n = sgb_elems_for(ws[l], arrays[p]);
+            char args[32];
+            snprintf(kernel, sizeof kernel, "ceiling_%s", sgb_bw_names[p]);
+            snprintf(args, sizeof args, "n:%zu", c->n);
+            c->meta = sgb_meta_add(kernel, best.name, args, 0, bytes_per_elem[p] * (double)c->n, l, p);
+            const char *names[] = {"n"};
+            const int64_t values[] = {(int64_t)c->n};
+            sgb_register_meta(c->meta, run_bw, c, 1, names, values);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/* AVX2 ceilings, compiled with -mavx2 -mfma only: peak FMA throughput with enough independent
+ * chains to cover latency × ports (12 chains ≥ 4-cycle latency × 2 ports + slack), for ymm and
+ * for scalar vfmadd231ss (the scalar ceiling needs FMA, hence it lives here), and streaming
+ * loops for read / copy (1R:1W) / add (2R:1W). */
+#include <immintrin.h>
+
+#include "sgb.h"
+
+/* The multiplier and addend keep every chain near 1.0: no overflow, no denormals. */
+#define SGB_MUL 0.999999f
+#define SGB_ADD 1e-6f
+
+float sgb_avx2_sink;
+
+/* One vfmadd213ss per chain, spelled in asm: compilers otherwise pack these scalar chains
+   into ymm registers (SLP vectorization), which is not what the scalar ceiling means. */
+#define SGB_FMA_SS(c) __asm__("vfmadd213ss %[a], %[m], %[acc]" : [acc] "+x"(c) : [m] "x"(m), [a] "x"(a))
+
+double sgb_avx2_fma_scalar(int64_t iters)
+{
+    const float m = SGB_MUL, a = SGB_ADD;
+    float c0 = 1.0f, c1 = 1.0f, c2 = 1.0f, c3 = 1.0f, c4 = 1.0f, c5 = 1.0f;
+    float c6 = 1.0f, c7 = 1.0f, c8 = 1.0f, c9 = 1.0f, c10 = 1.0f, c11 = 1.0f;
+    for (int64_t i = 0; i < iters; i++) {
+        SGB_FMA_SS(c0);
+        SGB_FMA_SS(c1);
+        SGB_FMA_SS(c2);
+        SGB_FMA_SS(c3);
+        SGB_FMA_SS(c4);
+        SGB_FMA_SS(c5);
+        SGB_FMA_SS(c6);
+        SGB_FMA_SS(c7);
+        SGB_FMA_SS(c8);
+        SGB_FMA_SS(c9);
+        SGB_FMA_SS(c10);
+        SGB_FMA_SS(c11);
+    }
+    sgb_avx2_sink = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+    return 2.0 * 12 * (double)iters;
+}
+
+double sgb_avx2_fma_ymm(int64_t iters)
+{
+    const __m256 m = _mm256_set1_ps(SGB_MUL), a = _mm256_set1_ps(SGB_ADD);
+    __m256 c0 = _mm256_set1_ps(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    __m256 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    for (int64_t i = 0; i < iters; i++) {
+        c0 = _mm256_fmadd_ps(c0, m, a);
+        c1 = _mm256_fmadd_ps(c1, m, a);
+        c2 = _mm256_fmadd_ps(c2, m, a);
+        c3 = _mm256_fmadd_ps(c3, m, a);
+        c4 = _mm256_fmadd_ps(c4, m, a);
+        c5 = _mm256_fmadd_ps(c5, m, a);
+        c6 = _mm256_fmadd_ps(c6, m, a);
+        c7 = _mm256_fmadd_ps(c7, m, a);
+        c8 = _mm256_fmadd_ps(c8, m, a);
+        c9 = _mm256_fmadd_ps(c9, m, a);
+        c10 = _mm256_fmadd_ps(c10, m, a);
+        c11 = _mm256_fmadd_ps(c11, m, a);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                             _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+    sgb_avx2_sink = _mm256_cvtss_f32(s);
+    return 2.0 * 12 * 8 * (double)iters;
+}
+
+/* Streaming loops: n is a multiple of 16 (sgb_elems_for), so no tails are needed. */
+float sgb_avx2_read(size_t n, const float *a)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+    for (size_t i = 0; i < n; i += 16) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(a + i));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(a + i + 8));
+    }
+    return _mm256_cvtss_f32(_mm256_add_ps(s0, s1));
+}
+
+void sgb_avx2_copy(size_t n, const float *a, float *b)
+{
+    for (size_t i = 0; i < n; i += 16) {
+        _mm256_storeu_ps(b + i, _mm256_loadu_ps(a + i));
+        _mm256_storeu_ps(b + i + 8, _mm256_loadu_ps(a + i + 8));
+    }
+}
+
+void sgb_avx2_add(size_t n, const float *a, const float *b, float *c)
+{
+    for (size_t i = 0; i < n; i += 16) {
+        _mm256_storeu_ps(c + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+        _mm256_storeu_ps(c + i + 8, _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
+    }
+}

@@ -1,0 +1,59 @@
+/* AVX-512 ceilings, compiled with the avx512 flags only: zmm FMA chains (12 independent
+ * accumulators cover 4-cycle latency on two FMA ports) and zmm streaming loops. */
+#include <immintrin.h>
+
+#include "sgb.h"
+
+#define SGB_MUL 0.999999f
+#define SGB_ADD 1e-6f
+
+float sgb_avx512_sink;
+
+double sgb_avx512_fma_zmm(int64_t iters)
+{
+    const __m512 m = _mm512_set1_ps(SGB_MUL), a = _mm512_set1_ps(SGB_ADD);
+    __m512 c0 = _mm512_set1_ps(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    __m512 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    for (int64_t i = 0; i < iters; i++) {
+        c0 = _mm512_fmadd_ps(c0, m, a);
+        c1 = _mm512_fmadd_ps(c1, m, a);
+        c2 = _mm512_fmadd_ps(c2, m, a);
+        c3 = _mm512_fmadd_ps(c3, m, a);
+        c4 = _mm512_fmadd_ps(c4, m, a);
+        c5 = _mm512_fmadd_ps(c5, m, a);
+        c6 = _mm512_fmadd_ps(c6, m, a);
+        c7 = _mm512_fmadd_ps(c7, m, a);
+        c8 = _mm512_fmadd_ps(c8, m, a);
+        c9 = _mm512_fmadd_ps(c9, m, a);
+        c10 = _mm512_fmadd_ps(c10, m, a);
+        c11 = _mm512_fmadd_ps(c11, m, a);
+    }
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)),
+                             _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)));
+    sgb_avx512_sink = _mm512_reduce_add_ps(s);
+    return 2.0 * 12 * 16 * (double)iters;
+}
+
+float sgb_avx512_read(size_t n, const float *a)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    for (size_t i = 0; i < n; i += 32) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(a + i));
+        if (i + 16 < n)
+            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(a + i + 16));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+void sgb_avx512_copy(size_t n, const float *a, float *b)
+{
+    for (size_t i = 0; i < n; i += 16)
+        _mm512_storeu_ps(b + i, _mm512_loadu_ps(a + i));
+}
+
+void sgb_avx512_add(size_t n, const float *a, const float *b, float *c)
+{
+    for (size_t i = 0; i < n; i += 16)
+        _mm512_storeu_ps(c + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+}

@@ -1,0 +1,86 @@
+/* Scratch buffers and the per-benchmark metadata registry. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgb.h"
+#include "shim.h"
+
+float *sgb_alloc(size_t n)
+{
+    /* 64-byte aligned, like a careful caller; the kernels accept any alignment anyway. */
+    void *p = NULL;
+    size_t bytes = (n ? n : 1) * sizeof(float);
+    bytes = (bytes + 63) & ~(size_t)63;
+    if (posix_memalign(&p, 64, bytes) != 0) {
+        fprintf(stderr, "simdgrad-bench: out of memory (%zu bytes)\n", bytes);
+        exit(2);
+    }
+    return p;
+}
+
+void sgb_fill(float *p, size_t n, uint32_t seed, bool zeros)
+{
+    /* xorshift32: deterministic, mixed signs; every 8th value ±0 when zeros is set so the
+       ReLU-gradient kernels exercise all three branches. */
+    uint32_t s = seed ? seed : 1;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        float v = (float)(s >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+        if (zeros && (s & 7) == 0)
+            v = (s & 8) ? 0.0f : -0.0f;
+        p[i] = v;
+    }
+}
+
+/* Grows by chunks that are never moved, so callers may keep the pointers. */
+#define SGB_META_CHUNK 256
+static sgb_meta *chunks[64];
+static size_t meta_count;
+
+sgb_meta *sgb_meta_add(const char *kernel, const char *impl, const char *args, double flops, double bytes,
+                       int level, int pattern)
+{
+    size_t c = meta_count / SGB_META_CHUNK, i = meta_count % SGB_META_CHUNK;
+    if (c >= sizeof chunks / sizeof chunks[0]) {
+        fprintf(stderr, "simdgrad-bench: too many benchmarks\n");
+        exit(2);
+    }
+    if (!chunks[c] && !(chunks[c] = calloc(SGB_META_CHUNK, sizeof(sgb_meta)))) {
+        fprintf(stderr, "simdgrad-bench: out of memory\n");
+        exit(2);
+    }
+    sgb_meta *m = &chunks[c][i];
+    meta_count++;
+    snprintf(m->name, sizeof m->name, "%s/%s%s%s", kernel, impl, *args ? "/" : "", args);
+    snprintf(m->family, sizeof m->family, "%s/%s", kernel, impl);
+    snprintf(m->group, sizeof m->group, "%s%s%s", kernel, *args ? "/" : "", args);
+    snprintf(m->impl, sizeof m->impl, "%s", impl);
+    m->flops = flops;
+    m->bytes = bytes;
+    m->level = level;
+    m->pattern = pattern;
+    return m;
+}
+
+const sgb_meta *sgb_meta_find(const char *name)
+{
+    for (size_t k = 0; k < meta_count; k++) {
+        const sgb_meta *m = &chunks[k / SGB_META_CHUNK][k % SGB_META_CHUNK];
+        if (!strcmp(m->name, name))
+            return m;
+    }
+    return NULL;
+}
+
+sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs, const char *const *names,
+                             const int64_t *values)
+{
+    sgb_bench *b = sgb_register(m->family, fn, ctx);
+    if (nargs > 0)
+        sgb_args(b, nargs, names, values);
+    return b;
+}

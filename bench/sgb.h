@@ -1,0 +1,114 @@
+/* simdgrad-bench internals shared by the C files in bench/. */
+#ifndef SGB_H
+#define SGB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shim.h"
+#include "simdgrad.h"
+
+/* ---- Working-set levels (bench/sizes.c) ---- */
+enum { SGB_L1, SGB_L2, SGB_L3, SGB_DRAM, SGB_LEVELS };
+extern const char *const sgb_level_names[SGB_LEVELS]; /* "L1", "L2", "L3", "DRAM" */
+
+typedef struct sgb_topo {
+    const char *source; /* "hwloc, API ..." or "sysconf" */
+    size_t l1d, l2, l3; /* bytes of one instance; l3 as the system reported it */
+    size_t l3_used;     /* after the clamp or an override */
+    const char *l3_why; /* "as reported", "clamped", "--l3-bytes", "SIMDGRAD_L3_BYTES", ... */
+    unsigned packages, cores, pus;
+} sgb_topo;
+
+/* Cache sizes from src/topology.c (hwloc honours HWLOC_SYNTHETIC); l3_override is a
+   "<digits>[K|M|G]" string or NULL. 0, or -1 with a message. */
+int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_len);
+/* Working-set bytes per level: L1d/2, L2/2, L3/2, 4*L3 (L3 = l3_used). */
+void sgb_working_sets(const sgb_topo *t, size_t ws[SGB_LEVELS]);
+/* Elements per array when `arrays` float arrays share ws bytes; a multiple of 16, >= 16. */
+size_t sgb_elems_for(size_t ws, unsigned arrays);
+/* The cache level a footprint of `bytes` fits in (thresholds: whole L1d, L2, L3). */
+int sgb_level_of(const sgb_topo *t, size_t bytes);
+
+/* ---- Roofline arithmetic (bench/roofline.c, pure) ---- */
+/* The shortest time the machine allows: max(flops/peak, bytes/bandwidth), in seconds. */
+double sgb_roofline_seconds(double flops, double bytes, double peak_flops, double bandwidth);
+/* Attained fraction of the roofline: roofline seconds / measured seconds (0 when unknown). */
+double sgb_roofline_fraction(double flops, double bytes, double peak_flops, double bandwidth, double seconds);
+/* The roofline as a rate: min(peak, (flops/bytes) * bandwidth); bandwidth-only kernels
+   (flops == 0) give the bandwidth itself, in bytes/s. */
+double sgb_roofline_rate(double flops, double bytes, double peak_flops, double bandwidth);
+
+/* ---- Ceilings (bench/ceilings*.c) ---- */
+enum { SGB_BW_READ, SGB_BW_COPY, SGB_BW_ADD, SGB_BW_PATTERNS };
+extern const char *const sgb_bw_names[SGB_BW_PATTERNS]; /* "read", "copy", "add" */
+/* FMA chains: runs `iters` rounds and returns the flops done. */
+typedef double (*sgb_fma_fn)(int64_t iters);
+typedef struct sgb_ceiling_isa {
+    const char *name; /* "scalar", "avx2", "avx512" */
+    sgb_fma_fn fma;
+    float (*read)(size_t n, const float *a);
+    void (*copy)(size_t n, const float *a, float *b);
+    void (*add)(size_t n, const float *a, const float *b, float *c);
+} sgb_ceiling_isa;
+void sgb_register_ceilings(const sgb_topo *t, bool quick);
+
+/* ---- Kernel implementations under test (bench/impls.c) ---- */
+typedef struct sgb_impl {
+    const char *name;   /* "scalar", "auto_avx2", "avx2", ... */
+    const char *peak;   /* which FMA ceiling bounds it: "scalar", "avx2", "avx512" */
+    const char *detail; /* what exactly was compiled, for the summary */
+    bool hand;          /* simdgrad's own kernels (candidates for "best ISA") */
+    sg_kernels k;
+} sgb_impl;
+size_t sgb_impls(const sgb_impl **out);
+
+/* ---- Benchmarks ---- */
+typedef struct sgb_shape {
+    sg_trans ta, tb;
+    size_t m, n, k;
+} sgb_shape;
+extern const sgb_shape sgb_train_shapes[];
+extern const size_t sgb_train_shape_count;
+/* The training task's shapes, then squares 16..1024 (16..128 when quick) in NN, TN, NT. */
+size_t sgb_matmul_shapes(bool quick, sgb_shape *out, size_t cap);
+void sgb_add_matmul(const sgb_topo *t, const sgb_impl *impl, sg_trans ta, sg_trans tb, size_t m, size_t n,
+                    size_t k);
+void sgb_register_kernels(const sgb_topo *t, bool quick);
+void sgb_register_train(bool quick);
+void sgb_register_peers(const sgb_topo *t, bool quick);
+/* Peer notes for the summary ("openblas: core Prescott", "onednn: not built"). */
+const char *sgb_peer_notes(void);
+int sgb_openblas_server_main(void); /* the child re-exec'd with OPENBLAS_CORETYPE set */
+
+/* ---- What each benchmark does per iteration, for the summary ---- */
+typedef struct sgb_meta {
+    char name[96];   /* full benchmark name, as Google Benchmark prints it */
+    char family[64]; /* kernel/impl: what is registered; the args follow */
+    char group[96];  /* the name without the implementation component */
+    char impl[24];   /* "avx2", "scalar", "openblas", ... */
+    double flops, bytes;
+    int level;   /* working-set level the footprint fits in */
+    int pattern; /* SGB_BW_* used for the roofline */
+} sgb_meta;
+/* Records metadata; returns a stable pointer (benchmarks may use it as context). */
+sgb_meta *sgb_meta_add(const char *kernel, const char *impl, const char *args, double flops, double bytes,
+                       int level, int pattern);
+const sgb_meta *sgb_meta_find(const char *name);
+/* Registers m->family with integer args named like "n" or "m","n","k"; their "name:value"
+   rendering must equal the args string given to sgb_meta_add. */
+sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs, const char *const *names,
+                             const int64_t *values);
+
+/* ---- Results and summary (bench/summary.c) ---- */
+void sgb_results_add(const char *name, double seconds, bool error, double flops_rate, double bytes_rate);
+/* Writes the Markdown summary of everything recorded so far (temp file + rename; stdout when
+   path is NULL) after the given header. */
+int sgb_summary_write(const char *path, const char *header);
+
+/* ---- Aligned scratch with deterministic contents ---- */
+float *sgb_alloc(size_t n);
+void sgb_fill(float *p, size_t n, uint32_t seed, bool zeros); /* mixed signs (and some ±0) */
+
+#endif

@@ -1,0 +1,130 @@
+// The C shim over Google Benchmark 1.7.1 (see shim.h). Deliberately thin: every policy
+// (names, sizes, counters, pinning, summary) lives in the C files.
+#include "shim.h"
+
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+struct sgb_state {
+};
+struct sgb_bench {
+};
+
+namespace
+{
+
+benchmark::State &S(sgb_state *st) { return *reinterpret_cast<benchmark::State *>(st); }
+benchmark::internal::Benchmark *B(sgb_bench *b)
+{
+    return reinterpret_cast<benchmark::internal::Benchmark *>(b);
+}
+
+// Forwards to the JSON reporter and hands each run to C as it completes.
+class CapturingJSON : public benchmark::JSONReporter
+{
+  public:
+    CapturingJSON(sgb_result_fn fn, void *user) : fn_(fn), user_(user) {}
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        benchmark::JSONReporter::ReportRuns(runs);
+        if (!fn_)
+            return;
+        for (const Run &r : runs) {
+            if (r.run_type != Run::RT_Iteration)
+                continue;
+            std::string name = r.benchmark_name();
+            std::vector<std::string> keys;
+            std::vector<const char *> names;
+            std::vector<double> values;
+            for (const auto &kv : r.counters) {
+                keys.push_back(kv.first);
+                values.push_back(kv.second.value);
+            }
+            for (const auto &k : keys)
+                names.push_back(k.c_str());
+            sgb_result out;
+            out.name = name.c_str();
+            out.iterations = r.iterations;
+            const double iters = r.iterations ? double(r.iterations) : 1.0;
+            // Run does not say whether manual time was used; the suffix Google Benchmark
+            // appends to the name does.
+            const bool manual = name.size() >= 12 && name.compare(name.size() - 12, 12, "/manual_time") == 0;
+            out.real_seconds = r.real_accumulated_time / iters;
+            out.seconds = manual ? out.real_seconds : r.cpu_accumulated_time / iters;
+            out.error = r.error_occurred;
+            out.error_message = r.error_message.c_str();
+            out.counters = names.size();
+            out.counter_names = names.data();
+            out.counter_values = values.data();
+            fn_(&out, user_);
+        }
+    }
+
+  private:
+    sgb_result_fn fn_;
+    void *user_;
+};
+
+} // namespace
+
+extern "C" {
+
+sgb_bench *sgb_register(const char *name, sgb_fn fn, void *ctx)
+{
+    auto *b = benchmark::RegisterBenchmark(
+        name, [fn, ctx](benchmark::State &st) { fn(reinterpret_cast<sgb_state *>(&st), ctx); });
+    return reinterpret_cast<sgb_bench *>(b);
+}
+
+void sgb_args(sgb_bench *b, int count, const char *const *names, const int64_t *values)
+{
+    std::vector<std::string> n(names, names + count);
+    std::vector<int64_t> v(values, values + count);
+    B(b)->ArgNames(n)->Args(v);
+}
+
+void sgb_use_manual_time(sgb_bench *b) { B(b)->UseManualTime(); }
+
+int64_t sgb_range(sgb_state *st, int index) { return S(st).range(static_cast<std::size_t>(index)); }
+bool sgb_keep_running_batch(sgb_state *st, int64_t n) { return S(st).KeepRunningBatch(n); }
+void sgb_pause(sgb_state *st) { S(st).PauseTiming(); }
+void sgb_resume(sgb_state *st) { S(st).ResumeTiming(); }
+void sgb_set_iteration_time(sgb_state *st, double seconds) { S(st).SetIterationTime(seconds); }
+
+void sgb_counter_rate(sgb_state *st, const char *name, double per_iteration)
+{
+    S(st).counters[name] = benchmark::Counter(per_iteration, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void sgb_counter(sgb_state *st, const char *name, double value) { S(st).counters[name] = value; }
+void sgb_skip(sgb_state *st, const char *message) { S(st).SkipWithError(message); }
+
+void sgb_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
+void sgb_initialize(int *argc, char **argv) { benchmark::Initialize(argc, argv); }
+bool sgb_report_unrecognized(int argc, char **argv)
+{
+    return benchmark::ReportUnrecognizedArguments(argc, argv);
+}
+
+size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user)
+{
+    // Google Benchmark opens --benchmark_out itself and refuses a custom file reporter
+    // without it, so the path travels through the flag; /dev/null when nobody wants the file.
+    std::string path = json_path ? json_path : "/dev/null";
+    std::string flag = "--benchmark_out=" + path;
+    std::vector<char> arg0(1, '\0');
+    std::vector<char> arg1(flag.begin(), flag.end());
+    arg1.push_back('\0');
+    char *argv[] = {arg0.data(), arg1.data(), nullptr};
+    int argc = 2;
+    benchmark::Initialize(&argc, argv);
+    CapturingJSON file(on_result, user);
+    return benchmark::RunSpecifiedBenchmarks(nullptr, &file);
+}
+
+void sgb_shutdown(void) { benchmark::Shutdown(); }
+
+} // extern "C"

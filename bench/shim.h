@@ -1,0 +1,70 @@
+/* A C face for Google Benchmark (bench/shim.cc is the only C++ in the project).
+ *
+ * The benchmarks themselves are C: they register a callback with a context pointer and
+ * integer arguments, run the timed loop in batches, and publish per-iteration amounts that
+ * the framework turns into rates. sgb_run() also hands every finished run back to C so the
+ * summary can be computed from the very same measurements that land in the JSON. */
+#ifndef SGB_SHIM_H
+#define SGB_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sgb_state sgb_state; /* benchmark::State */
+typedef struct sgb_bench sgb_bench; /* benchmark::internal::Benchmark */
+typedef void (*sgb_fn)(sgb_state *st, void *ctx);
+
+/* Registration (before sgb_run). The name is the
+   family name, e.g. "relu/avx2"; integer arguments append "/<name>:<value>" exactly as Google Benchmark
+   spells them. */
+sgb_bench *sgb_register(const char *name, sgb_fn fn, void *ctx);
+void sgb_args(sgb_bench *b, int count, const char *const *names, const int64_t *values);
+void sgb_use_manual_time(sgb_bench *b);
+
+/* Inside a callback. */
+int64_t sgb_range(sgb_state *st, int index);
+bool sgb_keep_running_batch(sgb_state *st, int64_t n);
+void sgb_pause(sgb_state *st);
+void sgb_resume(sgb_state *st);
+void sgb_set_iteration_time(sgb_state *st, double seconds); /* with sgb_use_manual_time */
+/* A counter reported as amount-per-iteration × iterations / seconds (e.g. "FLOP/s"). */
+void sgb_counter_rate(sgb_state *st, const char *name, double per_iteration);
+/* A plain counter, reported as is (e.g. a flag or a size). */
+void sgb_counter(sgb_state *st, const char *name, double value);
+void sgb_skip(sgb_state *st, const char *message);
+
+/* Process-wide. */
+void sgb_context(const char *key, const char *value); /* lands in the JSON "context" */
+void sgb_initialize(int *argc, char **argv);          /* parses and removes --benchmark_* flags */
+bool sgb_report_unrecognized(int argc, char **argv);  /* true (and a message) when args remain */
+
+typedef struct sgb_result {
+    const char *name;    /* "relu/avx2/n:4096" */
+    double seconds;      /* what the rates use, per iteration: the thread's CPU time (Google
+                            Benchmark's default), or the manual time of manual-time benchmarks */
+    double real_seconds; /* wall-clock (or manual) seconds per iteration */
+    int64_t iterations;
+    bool error;
+    const char *error_message;
+    size_t counters;
+    const char *const *counter_names;
+    const double *counter_values; /* already divided by time for rate counters */
+} sgb_result;
+typedef void (*sgb_result_fn)(const sgb_result *r, void *user);
+
+/* Runs the benchmarks selected by --benchmark_filter. The display reporter follows
+   --benchmark_format; when json_path is non-NULL the JSON report is written there
+   (overriding --benchmark_out). on_result, when non-NULL, sees every non-aggregate run.
+   Returns the number of benchmarks run. */
+size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user);
+void sgb_shutdown(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

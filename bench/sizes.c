@@ -1,0 +1,77 @@
+/* Working-set sizes derived from the cache sizes src/topology.c reports (hwloc, with its L3
+ * clamp and the SIMDGRAD_L3_BYTES override; --l3-bytes here overrides both). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgb.h"
+#include "topology.h"
+
+const char *const sgb_level_names[SGB_LEVELS] = {"L1", "L2", "L3", "DRAM"};
+
+int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_len)
+{
+    sg_topology topo;
+    memset(t, 0, sizeof *t);
+    if (sg_topology_query(&topo, msg, msg_len) != 0)
+        return -1;
+    const uint64_t reported = topo.l3_reported;
+    if (l3_override) {
+        topo.l3 = reported;
+        if (sg_topology_apply_l3_policy(&topo, l3_override, msg, msg_len) != 0) {
+            snprintf(msg, msg_len,
+                     "--l3-bytes: expected a positive byte count like 33554432 or 32M, got '%s'",
+                     l3_override);
+            return -1;
+        }
+        topo.l3_reported = reported;
+    }
+    t->source = topo.source;
+    t->packages = topo.packages;
+    t->cores = topo.cores;
+    t->pus = topo.pus;
+    t->l1d = (size_t)topo.l1d;
+    t->l2 = (size_t)topo.l2;
+    t->l3 = (size_t)topo.l3_reported;
+    t->l3_used = (size_t)topo.l3;
+    t->l3_why = l3_override          ? "--l3-bytes"
+                : topo.l3_overridden ? "SIMDGRAD_L3_BYTES"
+                : topo.l3_clamped    ? "clamped"
+                                     : "as reported";
+    /* Conservative stand-ins when a level is unknown, so every size stays defined. */
+    if (!t->l1d)
+        t->l1d = 32 << 10;
+    if (!t->l2)
+        t->l2 = 8 * t->l1d;
+    if (!t->l3_used) {
+        t->l3_used = 4 * t->l2;
+        t->l3_why = "unknown, 4*L2 assumed";
+    }
+    return 0;
+}
+
+void sgb_working_sets(const sgb_topo *t, size_t ws[SGB_LEVELS])
+{
+    ws[SGB_L1] = t->l1d / 2;
+    ws[SGB_L2] = t->l2 / 2;
+    ws[SGB_L3] = t->l3_used / 2;
+    ws[SGB_DRAM] = 4 * t->l3_used;
+}
+
+size_t sgb_elems_for(size_t ws, unsigned arrays)
+{
+    size_t n = ws / (arrays * sizeof(float));
+    n -= n % 16;
+    return n < 16 ? 16 : n;
+}
+
+int sgb_level_of(const sgb_topo *t, size_t bytes)
+{
+    if (bytes <= t->l1d)
+        return SGB_L1;
+    if (bytes <= t->l2)
+        return SGB_L2;
+    if (bytes <= t->l3_used)
+        return SGB_L3;
+    return SGB_DRAM;
+}

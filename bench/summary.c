@@ -1,0 +1,203 @@
+/* Turns the run's results into the Markdown summary: per kernel and size, the best of
+ * simdgrad's ISAs and its speed-up over the scalar reference, the auto-vectorized reference,
+ * each peer, and its fraction of the measured roofline. Everything but the rate column is a
+ * ratio of two measurements from this same run. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sgb.h"
+
+typedef struct res {
+    char name[112];
+    double seconds, flops_rate, bytes_rate;
+    bool error;
+    const sgb_meta *meta;
+} res;
+
+static res *all;
+static size_t n_all, cap_all;
+
+void sgb_results_add(const char *name, double seconds, bool error, double flops_rate, double bytes_rate)
+{
+    if (n_all == cap_all) {
+        cap_all = cap_all ? 2 * cap_all : 256;
+        res *grown = realloc(all, cap_all * sizeof *all);
+        if (!grown)
+            return;
+        all = grown;
+    }
+    char key[112];
+    snprintf(key, sizeof key, "%s", name);
+    /* Manual-time benchmarks carry a suffix Google Benchmark adds; the registry does not. */
+    char *suffix = strstr(key, "/manual_time");
+    if (suffix)
+        *suffix = '\0';
+    /* Repetitions: keep the fastest, the one least disturbed by the other tenants. */
+    for (size_t i = 0; i < n_all; i++)
+        if (!strcmp(all[i].name, key)) {
+            if (!error && (all[i].error || seconds < all[i].seconds)) {
+                all[i].seconds = seconds;
+                all[i].error = false;
+                all[i].flops_rate = flops_rate;
+                all[i].bytes_rate = bytes_rate;
+            }
+            return;
+        }
+    res *r = &all[n_all++];
+    snprintf(r->name, sizeof r->name, "%s", key);
+    r->seconds = seconds;
+    r->error = error;
+    r->flops_rate = flops_rate;
+    r->bytes_rate = bytes_rate;
+    r->meta = sgb_meta_find(r->name);
+}
+
+static const res *find(const char *group, const char *impl)
+{
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i].meta && !all[i].error && !strcmp(all[i].meta->group, group) &&
+            !strcmp(all[i].meta->impl, impl))
+            return &all[i];
+    return NULL;
+}
+
+static bool is_hand(const char *impl)
+{
+    return !strcmp(impl, "avx2") || !strcmp(impl, "avx512") || !strcmp(impl, "neon") || !strcmp(impl, "sve");
+}
+
+static double peak_of(const char *isa)
+{
+    char name[64];
+    snprintf(name, sizeof name, "ceiling_fma/%s", isa);
+    for (size_t i = 0; i < n_all; i++)
+        if (!all[i].error && !strcmp(all[i].name, name))
+            return all[i].flops_rate;
+    return 0;
+}
+
+static double bw_of(int level, int pattern)
+{
+    for (size_t i = 0; i < n_all; i++) {
+        const sgb_meta *m = all[i].meta;
+        if (m && !all[i].error && !strncmp(m->name, "ceiling_", 8) && strncmp(m->name, "ceiling_fma", 11) &&
+            m->level == level && m->pattern == pattern)
+            return all[i].bytes_rate;
+    }
+    return 0;
+}
+
+static void ratio(FILE *f, const res *num, const res *den)
+{
+    if (num && den && den->seconds > 0)
+        fprintf(f, " %.2f |", num->seconds / den->seconds);
+    else
+        fprintf(f, " – |");
+}
+
+static void write_body(FILE *f)
+{
+    static const char *const peers[] = {"openblas", "openblas_skx", "onednn"};
+    bool have_peer[3] = {false, false, false};
+    for (size_t i = 0; i < n_all; i++)
+        for (int p = 0; p < 3; p++)
+            if (all[i].meta && !strcmp(all[i].meta->impl, peers[p]))
+                have_peer[p] = true;
+
+    fprintf(f, "### Measured ceilings\n\n| ceiling | ");
+    for (int l = 0; l < SGB_LEVELS; l++)
+        fprintf(f, "%s | ", sgb_level_names[l]);
+    fprintf(f, "\n|---|---|---|---|---|\n");
+    for (int p = 0; p < SGB_BW_PATTERNS; p++) {
+        fprintf(f, "| %s GB/s |", sgb_bw_names[p]);
+        for (int l = 0; l < SGB_LEVELS; l++) {
+            double bw = bw_of(l, p);
+            bw > 0 ? fprintf(f, " %.1f |", bw / 1e9) : fprintf(f, " – |");
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\nPeak FMA GFLOP/s:");
+    static const char *const isas[] = {"scalar", "avx2", "avx512"};
+    for (int i = 0; i < 3; i++)
+        if (peak_of(isas[i]) > 0)
+            fprintf(f, " %s %.1f;", isas[i], peak_of(isas[i]) / 1e9);
+    fprintf(f, "\n\n### Kernels\n\n");
+    fprintf(f, "| kernel / size | best ISA | rate | × scalar | × auto | %% roofline |");
+    for (int p = 0; p < 3; p++)
+        if (have_peer[p])
+            fprintf(f, " × %s |", peers[p]);
+    fprintf(f, "\n|---|---|---|---|---|---|");
+    for (int p = 0; p < 3; p++)
+        if (have_peer[p])
+            fprintf(f, "---|");
+    fprintf(f, "\n");
+
+    for (size_t i = 0; i < n_all; i++) {
+        const sgb_meta *m = all[i].meta;
+        if (!m || !strncmp(m->name, "ceiling_", 8))
+            continue;
+        /* One row per group, at its first result. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = all[j].meta && !strcmp(all[j].meta->group, m->group);
+        if (seen)
+            continue;
+        const res *best = NULL, *autob = NULL;
+        for (size_t j = i; j < n_all; j++) {
+            const sgb_meta *o = all[j].meta;
+            if (!o || all[j].error || strcmp(o->group, m->group))
+                continue;
+            if (is_hand(o->impl) && (!best || all[j].seconds < best->seconds))
+                best = &all[j];
+            if (!strncmp(o->impl, "auto_", 5) && (!autob || all[j].seconds < autob->seconds))
+                autob = &all[j];
+        }
+        if (!best)
+            continue;
+        const sgb_meta *b = best->meta;
+        fprintf(f, "| %s | %s |", m->group, b->impl);
+        if (b->flops > 0)
+            fprintf(f, " %.2f GFLOP/s |", b->flops / best->seconds / 1e9);
+        else
+            fprintf(f, " %.1f GB/s |", b->bytes / best->seconds / 1e9);
+        ratio(f, find(m->group, "scalar"), best);
+        ratio(f, autob, best);
+        double frac = sgb_roofline_fraction(b->flops, b->bytes, peak_of(b->impl), bw_of(b->level, b->pattern),
+                                            best->seconds);
+        frac > 0 ? fprintf(f, " %.0f%% |", 100 * frac) : fprintf(f, " – |");
+        for (int p = 0; p < 3; p++)
+            if (have_peer[p])
+                ratio(f, find(m->group, peers[p]), best);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\nTimes are the benchmark thread's CPU time (Google Benchmark's default; the JSON also has "
+               "real_time), the best of the repetitions. best ISA: the fastest of simdgrad's own kernels; "
+               "rate: its GFLOP/s (2·m·n·k per call) or, for "
+               "the elementwise kernels, GB/s (bytes read + written); × X: X's time / best's time, same run "
+               "(> 1: simdgrad is faster); %% roofline: max(FLOPs / peak FMA rate of that ISA, bytes / "
+               "measured bandwidth of the matching pattern at that working-set level) / measured time.\n");
+}
+
+int sgb_summary_write(const char *path, const char *header)
+{
+    if (!path) {
+        fputs(header, stdout);
+        write_body(stdout);
+        return 0;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fputs(header, f);
+    write_body(f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

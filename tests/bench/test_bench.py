@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Functional tests of simdgrad-bench (standard library only; nothing here asserts a timing).
+
+  test_bench.py shim  <simdgrad-bench>  counters of C-registered benchmarks reach the JSON
+  test_bench.py sizes <simdgrad-bench>  working sets from a synthetic hwloc topology
+  test_bench.py quick <simdgrad>        `simdgrad bench --quick --save` end to end
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+
+
+def run(cmd, env=None, timeout=240):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if p.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(cmd)} exited {p.returncode}\nstdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}")
+    return p
+
+
+def check(cond, msg):
+    if not cond:
+        sys.exit("FAIL: " + msg)
+
+
+def test_shim(exe):
+    # relu on the scalar reference (always available) and one training-task matmul shape.
+    p = run([exe, "--quick", "--no-peers", "--benchmark_format=json", "--benchmark_min_time=0.001",
+             "--benchmark_filter=^(relu/scalar/|matmul_nt/scalar/m:4/n:30/k:1$|ceiling_fma/)"])
+    doc = json.loads(p.stdout)
+    ctx = doc["context"]
+    for key in ("cpu_model", "isas_available", "hwloc_caches", "compiler", "build_flags", "git_revision",
+                "pinned_pu", "scalar_baseline"):
+        check(key in ctx and ctx[key] != "", f"context lacks {key}: {sorted(ctx)}")
+    runs = {b["name"]: b for b in doc["benchmarks"] if b.get("run_type") == "iteration"}
+    relu = [n for n in runs if n.startswith("relu/scalar/n:")]
+    check(len(relu) == 2, f"expected relu at the L1 and L2 sizes, got {relu}")
+    for name in relu:
+        b = runs[name]
+        n = int(name.rsplit(":", 1)[1])
+        check(n % 16 == 0, f"{name}: n not a multiple of 16")
+        check(b["iterations"] > 0 and b["bytes/s"] > 0 and b["elements/s"] > 0, f"{name}: counters {b}")
+        # Both are per-iteration amounts over the same time: relu moves 8 bytes per element.
+        check(abs(b["bytes/s"] / b["elements/s"] - 8.0) < 1e-9, f"{name}: bytes/s / elements/s != 8")
+    mm = runs.get("matmul_nt/scalar/m:4/n:30/k:1")
+    check(mm is not None, f"matmul_nt/scalar/m:4/n:30/k:1 missing: {sorted(runs)}")
+    # FLOP/s over C elements/s = 2·m·n·k / (m·n) = 2k = 2.
+    check(abs(mm["FLOP/s"] / mm["elements/s"] - 2.0) < 1e-9, f"matmul counters inconsistent: {mm}")
+    check(any(n.startswith("ceiling_fma/") for n in runs) or "avx2" not in ctx["isas_available"],
+          "no FMA ceiling on an AVX2 machine")
+    print(f"shim: {len(runs)} runs, counters and context present")
+
+
+def test_sizes(exe):
+    env = {"HWLOC_SYNTHETIC": "pack:1 l3:1(size=33554432) l2:2(size=1048576) l1d:1(size=49152) core:1 pu:1",
+           "SIMDGRAD_L3_BYTES": ""}
+    out = run([exe, "--list-sizes"], env).stdout
+    if "source=hwloc" not in out:
+        print("SKIP: built without hwloc, the synthetic topology cannot be read")
+        sys.exit(SKIP)
+    vals = dict(re.findall(r"^(\w+)=(\d+)", out, re.M))
+    check(vals.get("l1d") == "49152" and vals.get("l2") == "1048576" and vals.get("l3") == "33554432",
+          f"caches not from the synthetic topology:\n{out}")
+    ws = {m[0]: (int(m[1]), int(m[2]), int(m[3]))
+          for m in re.findall(r"^(\w+): working_set=(\d+) relu_n=(\d+) relu_grad_n=(\d+)", out, re.M)}
+
+    def expect(level, working_set):
+        relu = working_set // 8 // 16 * 16         # x and y
+        grad = working_set // 12 // 16 * 16        # h, dy and dx
+        check(ws[level] == (working_set, relu, grad), f"{level}: got {ws[level]}, want {(working_set, relu, grad)}")
+
+    expect("L1", 24576)
+    expect("L2", 524288)
+    expect("L3", 16777216)
+    expect("DRAM", 4 * 33554432)
+    # The override flag and the environment variable, and the clamp of an absurd L3.
+    out = run([exe, "--list-sizes", "--l3-bytes", "8M"], env).stdout
+    check("l3_used=8388608 (--l3-bytes)" in out and "L3: working_set=4194304 " in out, f"--l3-bytes:\n{out}")
+    out = run([exe, "--list-sizes"], dict(env, SIMDGRAD_L3_BYTES="4194304")).stdout
+    check("l3_used=4194304 (SIMDGRAD_L3_BYTES)" in out, f"SIMDGRAD_L3_BYTES:\n{out}")
+    big = dict(env, HWLOC_SYNTHETIC=env["HWLOC_SYNTHETIC"].replace("size=33554432", "size=536870912"))
+    out = run([exe, "--list-sizes"], big).stdout
+    check("l3=536870912" in out and "(clamped)" in out and "L3: working_set=33554432 " in out,
+          f"clamp of a 512 MiB L3 to 64 MiB:\n{out}")
+    print("sizes: synthetic topology, override flag, environment override and clamp as expected")
+
+
+def test_quick(simdgrad):
+    with tempfile.TemporaryDirectory() as d:
+        p = run([simdgrad, "bench", "--quick", "--save", "--results-dir", d, "--benchmark_min_time=0.001"],
+                timeout=280)
+        hosts = os.listdir(d)
+        check(len(hosts) == 1, f"expected one host directory in {d}: {hosts}")
+        files = sorted(os.listdir(os.path.join(d, hosts[0])))
+        check(len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".md")
+              and files[0][:-5] == files[1][:-3], f"expected <date>.json and <date>.md, got {files}")
+        with open(os.path.join(d, hosts[0], files[0])) as f:
+            doc = json.load(f)
+        names = [b["name"] for b in doc["benchmarks"]]
+        for want in ("relu/scalar/n:", "relu_grad/scalar/g0:0.5/n:", "matmul_tn/scalar/m:3/n:30/k:4",
+                     "train/scalar/steps:200"):
+            check(any(n.startswith(want) for n in names), f"{want} missing from the JSON")
+        with open(os.path.join(d, hosts[0], files[1])) as f:
+            md = f.read()
+        check("| kernel / size | best ISA |" in md, "summary table header missing")
+        if doc["context"]["isas_available"] != "scalar":
+            check(re.search(r"^\| relu/n:\d+ \| \w+ \| [\d.]+ GB/s \| [\d.]+ \|", md, re.M) is not None,
+                  "no relu row with a speed-up over scalar in the summary")
+            check(re.search(r"^\| matmul_nn/m:4/n:30/k:3 \| ", md, re.M) is not None, "training shape row missing")
+        check("## simdgrad bench (quick" in p.stdout, "the summary was not printed")
+    print(f"quick: {len(names)} benchmarks, JSON and Markdown summary written")
+
+
+if __name__ == "__main__":
+    {"shim": test_shim, "sizes": test_sizes, "quick": test_quick}[sys.argv[1]](sys.argv[2])
