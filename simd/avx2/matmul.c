@@ -49,32 +49,32 @@ static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, 
 /* See docs/x86-kernels.md for how these were chosen. */
 static const sg_gemm_blocking blocking = {MR, NR, 144, 256, 2048};
 
-/* Column vectors for the unpacked row kernel. maskstore is slow on AMD cores, so only n < 8 uses
-   masks; otherwise a ragged edge is covered by a full vector that overlaps columns already done.
+/* Column vectors for the unpacked row kernel. Only n < 8 needs a partial vector (exact-width moves,
+   tail_mask.h); otherwise a ragged edge is covered by a full vector that overlaps columns already done.
    Recomputing them gives the same bits (same chain, same order) and C does not alias A or B. */
-static inline __m256 ld8(int masked, __m256i mask, const float *p)
+static inline __m256 ld8(size_t r, const float *p)
 {
-    return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+    return r >= 8 ? _mm256_loadu_ps(p) : sg_avx2_load_partial(p, r);
 }
-static inline void st8(int masked, __m256i mask, float *p, __m256 v)
+static inline void st8(size_t r, float *p, __m256 v)
 {
-    if (masked)
-        _mm256_maskstore_ps(p, mask, v);
-    else
+    if (r >= 8)
         _mm256_storeu_ps(p, v);
+    else
+        sg_avx2_store_partial(p, r, v);
 }
 
 /* Rows i..i+3 of C: vector 0 at column 0 and, when V == 2, vector 1 at column o1 (8, or less when it
    overlaps vector 0). 4*V independent chains over k, in named registers (gcc kept an array in memory).
-   V and masked are constants at every call site. */
-static inline __attribute__((always_inline)) void rows_block4(int V, int masked, __m256i mask, size_t o1,
-                                                              size_t k, const float *a, size_t a_row,
-                                                              size_t a_col, const float *b, size_t ldb,
-                                                              float *c, size_t ldc)
+   V and w are constants at every call site except n < 8. */
+static inline __attribute__((always_inline)) void rows_block4(int V, size_t w, size_t o1, size_t k,
+                                                              const float *a, size_t a_row, size_t a_col,
+                                                              const float *b, size_t ldb, float *c,
+                                                              size_t ldc)
 {
     __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
     for (size_t p = 0; p < k; p++) {
-        const __m256 b0 = ld8(masked, mask, b + p * ldb);
+        const __m256 b0 = ld8(w, b + p * ldb);
         const __m256 a0 = _mm256_broadcast_ss(a + p * a_col), a1 = _mm256_broadcast_ss(a + a_row + p * a_col);
         const __m256 a2 = _mm256_broadcast_ss(a + 2 * a_row + p * a_col);
         const __m256 a3 = _mm256_broadcast_ss(a + 3 * a_row + p * a_col);
@@ -97,38 +97,37 @@ static inline __attribute__((always_inline)) void rows_block4(int V, int masked,
         _mm256_storeu_ps(c + 2 * ldc + o1, y2);
         _mm256_storeu_ps(c + 3 * ldc + o1, y3);
     }
-    st8(masked, mask, c, x0);
-    st8(masked, mask, c + ldc, x1);
-    st8(masked, mask, c + 2 * ldc, x2);
-    st8(masked, mask, c + 3 * ldc, x3);
+    st8(w, c, x0);
+    st8(w, c + ldc, x1);
+    st8(w, c + 2 * ldc, x2);
+    st8(w, c + 3 * ldc, x3);
 }
 
-static inline __attribute__((always_inline)) void rows_block1(int V, int masked, __m256i mask, size_t o1,
-                                                              size_t k, const float *a, size_t a_col,
-                                                              const float *b, size_t ldb, float *c)
+static inline __attribute__((always_inline)) void rows_block1(int V, size_t w, size_t o1, size_t k,
+                                                              const float *a, size_t a_col, const float *b,
+                                                              size_t ldb, float *c)
 {
     __m256 x0 = _mm256_setzero_ps(), y0 = x0;
     for (size_t p = 0; p < k; p++) {
         const __m256 a0 = _mm256_broadcast_ss(a + p * a_col);
-        x0 = _mm256_fmadd_ps(a0, ld8(masked, mask, b + p * ldb), x0);
+        x0 = _mm256_fmadd_ps(a0, ld8(w, b + p * ldb), x0);
         if (V == 2)
             y0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(b + p * ldb + o1), y0);
     }
     if (V == 2)
         _mm256_storeu_ps(c + o1, y0);
-    st8(masked, mask, c, x0);
+    st8(w, c, x0);
 }
 
-static inline __attribute__((always_inline)) void rows_strip(int V, int masked, __m256i mask, size_t o1,
-                                                             size_t m, size_t k, const float *a, size_t a_row,
-                                                             size_t a_col, const float *b, size_t ldb,
-                                                             float *c, size_t ldc)
+static inline __attribute__((always_inline)) void rows_strip(int V, size_t w, size_t o1, size_t m, size_t k,
+                                                             const float *a, size_t a_row, size_t a_col,
+                                                             const float *b, size_t ldb, float *c, size_t ldc)
 {
     size_t i = 0;
     for (; i + 4 <= m; i += 4)
-        rows_block4(V, masked, mask, o1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+        rows_block4(V, w, o1, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
     for (; i < m; i++)
-        rows_block1(V, masked, mask, o1, k, a + i * a_row, a_col, b, ldb, c + i * ldc);
+        rows_block1(V, w, o1, k, a + i * a_row, a_col, b, ldb, c + i * ldc);
 }
 
 /* B row-major (k x n, row stride ldb): vectorize over n in strips of 16 columns. op(A) is read through
@@ -136,20 +135,23 @@ static inline __attribute__((always_inline)) void rows_strip(int V, int masked, 
 static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
                         const float *b, size_t ldb, float *c, size_t ldc)
 {
-    const __m256i none = _mm256_setzero_si256();
     if (n < 8) {
-        rows_strip(1, 1, sg_avx2_tail_mask(n), 0, m, k, a, a_row, a_col, b, ldb, c, ldc);
+        if (n ==
+            1) /* the matrix-vector gradient shapes: a constant width folds the partial load to one movss */
+            rows_strip(1, 1, 0, m, k, a, a_row, a_col, b, ldb, c, ldc);
+        else
+            rows_strip(1, n, 0, m, k, a, a_row, a_col, b, ldb, c, ldc);
         return;
     }
     if (n < 16) {
-        rows_strip(2, 0, none, n - 8, m, k, a, a_row, a_col, b, ldb, c, ldc);
+        rows_strip(2, 8, n - 8, m, k, a, a_row, a_col, b, ldb, c, ldc);
         return;
     }
     size_t j = 0;
     for (; j + 16 <= n; j += 16)
-        rows_strip(2, 0, none, 8, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
+        rows_strip(2, 8, 8, m, k, a, a_row, a_col, b + j, ldb, c + j, ldc);
     if (j < n) /* the last 16 columns again, overlapping the previous strip */
-        rows_strip(2, 0, none, 8, m, k, a, a_row, a_col, b + n - 16, ldb, c + n - 16, ldc);
+        rows_strip(2, 8, 8, m, k, a, a_row, a_col, b + n - 16, ldb, c + n - 16, ldc);
 }
 
 /* A stored k x m (ta == SG_TRANS), so op(A) columns are contiguous: vectorize over m, 16 rows of one
@@ -158,21 +160,19 @@ static void direct_rows(size_t m, size_t n, size_t k, const float *a, size_t a_r
 static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                         size_t b_row, size_t b_col, float *c, size_t ldc)
 {
-    const __m256i ones = _mm256_set1_epi32(-1);
     for (size_t i = 0; i < m; i += 16) {
         const size_t rows = sg_gemm_min(16, m - i);
-        const __m256i m0 = rows >= 8 ? ones : sg_avx2_tail_mask(rows);
-        const __m256i m1 = rows > 8 ? sg_avx2_tail_mask(rows - 8) : _mm256_setzero_si256();
+        const size_t r0 = rows >= 8 ? 8 : rows, r1 = rows - r0;
         for (size_t j = 0; j < n; j++) {
             __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
             for (size_t p = 0; p < k; p++) {
                 const __m256 bv = _mm256_broadcast_ss(b + p * b_row + j * b_col);
-                acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i, m0), bv, acc0);
-                acc1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + p * lda + i + 8, m1), bv, acc1);
+                acc0 = _mm256_fmadd_ps(ld8(r0, a + p * lda + i), bv, acc0);
+                acc1 = _mm256_fmadd_ps(ld8(r1, a + p * lda + i + 8), bv, acc1);
             }
-            if (ldc == 1 && rows == 16) { /* n == 1 with a packed C: the column is contiguous */
-                _mm256_storeu_ps(c + i, acc0);
-                _mm256_storeu_ps(c + i + 8, acc1);
+            if (ldc == 1) { /* n == 1 with a packed C: the column is contiguous */
+                st8(r0, c + i, acc0);
+                st8(r1, c + i + 8, acc1);
                 continue;
             }
             float out[16];

@@ -1,4 +1,5 @@
-/* ReLU forward, AVX2. Tails use maskload/maskstore so nothing past x[n-1] / y[n-1] is touched. */
+/* ReLU forward, AVX2. The tail uses exact-width partial moves (tail_mask.h), so nothing past x[n-1] /
+ * y[n-1] is touched. */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -6,7 +7,10 @@
 #include "simd/avx2/tail_mask.h"
 
 /* Not-less-or-equal, unordered: true for x > 0 and for NaN, so NaN passes and -0.0 -> +0.0. */
-static inline __m256 relu8(__m256 v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ)); }
+static inline __m256 relu8(__m256 v)
+{
+    return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ));
+}
 
 void sg_avx2_relu(size_t n, const float *x, float *y)
 {
@@ -22,7 +26,6 @@ void sg_avx2_relu(size_t n, const float *x, float *y)
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(y + i, relu8(_mm256_loadu_ps(x + i)));
     if (i < n) {
-        const __m256i mask = sg_avx2_tail_mask(n - i);
-        _mm256_maskstore_ps(y + i, mask, relu8(_mm256_maskload_ps(x + i, mask)));
+        sg_avx2_store_partial(y + i, n - i, relu8(sg_avx2_load_partial(x + i, n - i)));
     }
 }

@@ -27,8 +27,8 @@ void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, flo
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(dx + i, relu_grad8(_mm256_loadu_ps(h + i), _mm256_loadu_ps(dy + i), g0));
     if (i < n) {
-        const __m256i mask = sg_avx2_tail_mask(n - i);
-        const __m256 r = relu_grad8(_mm256_maskload_ps(h + i, mask), _mm256_maskload_ps(dy + i, mask), g0);
-        _mm256_maskstore_ps(dx + i, mask, r);
+        const size_t r = n - i;
+        sg_avx2_store_partial(
+            dx + i, r, relu_grad8(sg_avx2_load_partial(h + i, r), sg_avx2_load_partial(dy + i, r), g0));
     }
 }
