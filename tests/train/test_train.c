@@ -81,6 +81,14 @@ static int test_default_data(void)
     return nv;
 }
 
+/* A deliberately wrong relu_grad for the negative control: h == 0 gets 0, whatever g0 says. */
+static void relu_grad_ignoring_g0(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
+{
+    (void)grad_at_zero;
+    for (size_t i = 0; i < n; i++)
+        dx[i] = h[i] > 0.0f ? dy[i] : h[i] != h[i] ? h[i] : 0.0f;
+}
+
 /* Writes t's arrays as .npy files and loads them back into *u (the path the CLI takes). */
 static void via_npy(const sg_train_data *t, sg_train_data *u)
 {
@@ -164,6 +172,20 @@ static void test_crafted_zero_column(void)
            "with g0=0\n",
            (double)g1->loss[STEPS - 1], (double)g0->loss[STEPS - 1], (double)ghalf->loss[STEPS - 1], STEPS,
            (unsigned long long)g0->zeros);
+    /* Negative control: a relu_grad that treats h == 0 like h < 0 (ignoring g0) must make the
+       crafted data's conventions coincide, i.e. the checks above really depend on g0 reaching
+       the kernel. */
+    sg_kernels broken = *sg_kernels_get(SG_ISA_SCALAR);
+    broken.relu_grad = relu_grad_ignoring_g0;
+    sg_train_result b1, b0;
+    SGT_CHECK(sg_train_run(&broken, &t, 1.0f, STEPS, 0.002f, &b1, err, sizeof err) == 0 &&
+                  sg_train_run(&broken, &t, 0.0f, STEPS, 0.002f, &b0, err, sizeof err) == 0,
+              "broken-table runs: %s", err);
+    SGT_CHECK(sg_train_same_loss(&b1, &b0, NULL) && sg_train_same_weights(&t, &b1, &b0) &&
+                  !sg_train_same_weights(&t, &b1, g1),
+              "negative control: ignoring g0 must make g0=1 and g0=0 coincide and differ from the real g0=1");
+    sg_train_result_free(&b1);
+    sg_train_result_free(&b0);
     free3(one);
     free3(r);
     sg_train_data_free(&t);
