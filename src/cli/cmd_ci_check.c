@@ -462,7 +462,8 @@ static int measure_icount(const char *driver_opt, unsigned reps, counts *out)
     const char *driver = find_helper(driver_opt, "SIMDGRAD_ICOUNT_DRIVER", "simdgrad-icount", "perf");
     if (!driver) {
         return sg_cli_error(CMD, "simdgrad-icount not found next to simdgrad or in <builddir>/perf "
-                                 "(built only when <valgrind/callgrind.h> is installed; or pass --driver)"),
+                                 "(built in native builds that have <valgrind/callgrind.h>; "
+                                 "or pass --driver)"),
                -1;
     }
     char tmpl[] = "/tmp/simdgrad-icount-XXXXXX";
