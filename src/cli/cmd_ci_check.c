@@ -956,6 +956,8 @@ int sg_cmd_ci_check(int argc, char **argv)
                                              : parse_number(key, val, 1, 10000, &repetitions))
             return SG_EXIT_USAGE;
     }
+    if (reps != floor(reps) || repetitions != floor(repetitions))
+        return sg_cli_error(CMD, "--reps and --repetitions want whole numbers");
     if (!strcmp(mode, "icount")) {
         if (contender || bench || filter || compare || strcmp(metric, "real"))
             return sg_cli_error(CMD,

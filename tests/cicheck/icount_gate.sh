@@ -34,4 +34,9 @@ sed 's/^  "counts": {$/  "counts": {\n    "relu\/gone\/n:1": 5,/' "$WORK/b.json"
 run ci-check --baseline "$WORK/extra.json"
 [ $rc -eq 0 ] || fail "a baseline-only case failed the gate (exit $rc)"
 grep -q "^relu/gone/n:1 .*not measured in this run" "$WORK/out" || fail "baseline-only case not reported"
+# valgrind missing from PATH: a clear exit 2, not a crash or a pass.
+PATH=/nonexistent "$SIMDGRAD" ci-check --baseline "$WORK/b.json" >"$WORK/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "without valgrind on PATH: exit $rc, want 2"
+grep -q "could not run valgrind" "$WORK/out" || fail "without valgrind: $(cat "$WORK/out")"
 echo PASS

@@ -18,6 +18,7 @@ expect2 "--baseline needs a value" ci-check --baseline
 expect2 "no instruction-count baseline $WORK/none.json" ci-check --baseline "$WORK/none.json"
 expect2 "needs --baseline FILE" ci-check --mode time
 expect2 "are for --mode time" ci-check --contender x.json
+expect2 "want whole numbers" ci-check --reps 2.5
 expect2 "--metric must be real or cpu" ci-check --mode time --metric wall --baseline x.json
 
 # A baseline from another compiler: refused with both identities named, nothing measured.
