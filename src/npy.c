@@ -99,6 +99,21 @@ static int parse_shape(cursor *c, size_t *dims, int max_dims)
     }
 }
 
+/* User text echoed in an error must keep the message on one line: escape what is not printable. */
+static const char *printable(const char *in, char *out, size_t out_len)
+{
+    size_t n = 0;
+    for (; *in && n + 5 < out_len; in++) {
+        const unsigned char ch = (unsigned char)*in;
+        if (ch >= 0x20 && ch < 0x7f)
+            out[n++] = (char)ch;
+        else
+            n += (size_t)snprintf(out + n, out_len - n, "\\x%02x", ch);
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t le32(const unsigned char *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
 
@@ -124,6 +139,7 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
 
     cursor c = {(const char *)buf + start, (const char *)buf + start + hlen};
     bool have_descr = false, have_order = false, have_shape = false, fortran = false;
+    char shown[128];
     size_t dims[8] = {0};
     int nd = 0;
     if (!eat(&c, '{'))
@@ -139,7 +155,7 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
             if (!parse_str(&c, d, sizeof d))
                 FAIL("unsupported dtype (not a simple type string; need '<f4' or '<f8')");
             if (strcmp(d, "<f4") != 0 && strcmp(d, "<f8") != 0)
-                FAIL("unsupported dtype '%s' (need '<f4' or '<f8')", d);
+                FAIL("unsupported dtype '%s' (need '<f4' or '<f8')", printable(d, shown, sizeof shown));
             memcpy(h->descr, d, 4);
             h->item_size = d[2] == '4' ? 4 : 8;
             have_descr = true;
@@ -155,7 +171,7 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
                 FAIL("garbled .npy header (bad shape tuple)");
             have_shape = true;
         } else {
-            FAIL("garbled .npy header (unexpected or repeated key '%s')", key);
+            FAIL("garbled .npy header (unexpected or repeated key '%s')", printable(key, shown, sizeof shown));
         }
         if (eat(&c, '}'))
             break;

@@ -55,7 +55,8 @@ static void check(const char *what, sg_isa isa, const float *want, const float *
             uint32_t w, g;
             memcpy(&w, &want[i], 4);
             memcpy(&g, &got[i], 4);
-            fprintf(stderr, "%s/%s: element %zu: scalar 0x%08x, got 0x%08x\n", what, sg_isa_name(isa), i, w, g);
+            fprintf(stderr, "%s/%s: element %zu: scalar 0x%08x, got 0x%08x\n", what, sg_isa_name(isa), i, w,
+                    g);
             abort();
         }
     }
@@ -117,7 +118,8 @@ static void fuzz_matmul(byte_stream *s)
     const size_t b_rows = tb == SG_NO_TRANS ? k : n, b_cols = tb == SG_NO_TRANS ? n : k;
     const size_t lda = a_cols + take(s, 5), ldb = b_cols + take(s, 5), ldc = n + take(s, 5);
     /* Exact extent: the last row holds only its row length, so reading past it is an error. */
-    const size_t a_len = a_rows ? (a_rows - 1) * lda + a_cols : 0, b_len = b_rows ? (b_rows - 1) * ldb + b_cols : 0;
+    const size_t a_len = a_rows ? (a_rows - 1) * lda + a_cols : 0,
+                 b_len = b_rows ? (b_rows - 1) * ldb + b_cols : 0;
     const size_t c_len = m ? (m - 1) * ldc + n : 0;
     void *ba, *bb, *bw, *bc;
     float *a = alloc_at(a_len, take(s, 16), &ba), *b = alloc_at(b_len, take(s, 16), &bb);

@@ -39,3 +39,52 @@ for name, blob in seeds.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(blob)
 print(f"wrote {len(seeds)} seeds to {out}", file=sys.stderr)
+
+# ---- .npy reader seeds (tests/fuzz/corpus/npy/) ----
+npy_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "npy")
+os.makedirs(npy_out, exist_ok=True)
+
+
+def npy(header, payload=b"", major=1, pad_to=64):
+    h = header.encode("latin1")
+    len_bytes = 2 if major == 1 else 4
+    total = 6 + 2 + len_bytes + len(h) + 1
+    h += b" " * ((pad_to - total % pad_to) % pad_to) + b"\n"
+    size = struct.pack("<H", len(h)) if major == 1 else struct.pack("<I", len(h))
+    return b"\x93NUMPY" + bytes([major, 0]) + size + h + payload
+
+
+def dict_(descr="<f4", fortran="False", shape="(2, 3)"):
+    return "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape)
+
+
+f4 = lambda n: b"".join(struct.pack("<f", specials[i % len(specials)]) for i in range(n))
+f8 = lambda n: b"".join(struct.pack("<d", specials[i % len(specials)]) for i in range(n))
+npy_seeds = {
+    "ok-f4-2x3": npy(dict_(), f4(6)),
+    "ok-f8-4x1": npy(dict_("<f8", shape="(4, 1)"), f8(4)),
+    "ok-v2": npy(dict_(), f4(6), major=2),
+    "ok-v3": npy(dict_(), f4(6), major=3),
+    "ok-v1-16-aligned": npy(dict_(shape="(1, 1)"), f4(1), pad_to=16),
+    "fortran": npy(dict_(fortran="True"), f4(6)),
+    "one-d": npy(dict_(shape="(6,)"), f4(6)),
+    "three-d": npy(dict_(shape="(1, 2, 3)"), f4(6)),
+    "big-endian": npy(dict_(">f4"), f4(6)),
+    "int32": npy(dict_("<i4"), f4(6)),
+    "truncated-data": npy(dict_(), f4(5)),
+    "extra-data": npy(dict_(), f4(7)),
+    "huge-shape": npy(dict_(shape="(4294967296, 4294967296)"), f4(6)),
+    "huge-but-under-limit": npy(dict_(shape="(16384, 16384)"), f4(6)),
+    "empty-shape": npy(dict_(shape="(0, 3)")),
+    "no-dict": npy("hello", f4(6)),
+    "missing-key": npy("{'descr': '<f4', 'shape': (2, 3), }", f4(6)),
+    "repeated-key": npy("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f4(6)),
+    "bad-magic": b"\x93NUMPZ\x01\x00" + b"\x00" * 60,
+    "header-len-past-eof": b"\x93NUMPY\x01\x00\xff\xff{'descr'",
+    "bad-version": b"\x93NUMPY\x04\x00" + b"\x00" * 60,
+    "short": b"\x93NUM",
+}
+for name, blob in npy_seeds.items():
+    with open(os.path.join(npy_out, name), "wb") as f:
+        f.write(blob)
+print(f"wrote {len(npy_seeds)} seeds to {npy_out}", file=sys.stderr)
