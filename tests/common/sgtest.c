@@ -289,9 +289,10 @@ const char *sgt_place_name(sgt_place place)
 }
 
 /* SIMDGRAD_TEST_GUARD_PAGES=0 keeps the guard pages mapped and fills them with canaries
-   instead: qemu-user's TCG (7.2) faults on masked-off lanes of VMASKMOVPS/VPMASKMOVD, which real
-   CPUs suppress, so under emulation a PROT_NONE page would flag correct AVX2 tails. Stray writes
-   there are still caught; stray reads are only caught natively. */
+   instead: qemu-user's TCG (7.2) reads past the named bytes where real CPUs do not (VMASKMOVPS
+   faults on masked-off lanes; VFMADD231SS with a 4-byte memory operand reads 16 bytes), so under
+   emulation a PROT_NONE page would flag correct kernels. Stray writes there are still caught;
+   stray reads are only caught in native runs. */
 static bool guards_on(void)
 {
     static int on = -1;
