@@ -112,13 +112,26 @@ static int jstring(jparser *jp, char **out)
     return 0;
 }
 
+static void jv_free(jv *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        jv_free(&v->items[i]);
+        if (v->keys)
+            free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->str);
+    memset(v, 0, sizeof *v);
+}
+
+/* Parses one value into *v; on failure *v holds nothing (everything it allocated is freed). */
 static int jvalue(jparser *jp, jv *v)
 {
     memset(v, 0, sizeof *v);
     jws(jp);
-    if (jp->p >= jp->end || ++jp->depth > 64)
+    if (jp->p >= jp->end || jp->depth >= 64)
         return -1;
-    int rc = 0;
     const char c = *jp->p;
     if (c == '{' || c == '[') {
         const int obj = c == '{';
@@ -127,66 +140,76 @@ static int jvalue(jparser *jp, jv *v)
         jws(jp);
         if (jp->p < jp->end && *jp->p == (obj ? '}' : ']')) {
             jp->p++;
-        } else {
-            for (;;) {
-                v->items = xrealloc(v->items, (v->n + 1) * sizeof *v->items);
-                if (obj) {
-                    v->keys = xrealloc(v->keys, (v->n + 1) * sizeof *v->keys);
-                    jws(jp);
-                    if (jstring(jp, &v->keys[v->n]) != 0)
-                        return -1;
-                    jws(jp);
-                    if (jp->p >= jp->end || *jp->p++ != ':')
-                        return -1;
-                }
-                if (jvalue(jp, &v->items[v->n]) != 0)
-                    return -1;
-                v->n++;
-                jws(jp);
-                if (jp->p < jp->end && *jp->p == ',') {
-                    jp->p++;
-                    continue;
-                }
-                if (jp->p < jp->end && *jp->p == (obj ? '}' : ']')) {
-                    jp->p++;
-                    break;
-                }
-                return -1;
-            }
+            return 0;
         }
-    } else if (c == '"') {
+        jp->depth++;
+        for (;;) {
+            char *key = NULL;
+            v->items = xrealloc(v->items, (v->n + 1) * sizeof *v->items);
+            if (obj) {
+                v->keys = xrealloc(v->keys, (v->n + 1) * sizeof *v->keys);
+                jws(jp);
+                if (jstring(jp, &key) != 0)
+                    goto fail;
+                jws(jp);
+                if (jp->p >= jp->end || *jp->p++ != ':') {
+                    free(key);
+                    goto fail;
+                }
+            }
+            if (jvalue(jp, &v->items[v->n]) != 0) {
+                free(key);
+                goto fail;
+            }
+            if (obj)
+                v->keys[v->n] = key;
+            v->n++;
+            jws(jp);
+            if (jp->p < jp->end && *jp->p == ',') {
+                jp->p++;
+                continue;
+            }
+            if (jp->p < jp->end && *jp->p == (obj ? '}' : ']')) {
+                jp->p++;
+                jp->depth--;
+                return 0;
+            }
+            goto fail;
+        }
+    fail:
+        jp->depth--;
+        jv_free(v);
+        return -1;
+    }
+    if (c == '"') {
         v->t = J_STR;
-        rc = jstring(jp, &v->str);
-    } else if (jlit(jp, "true") || jlit(jp, "false")) {
+        return jstring(jp, &v->str);
+    }
+    v->t = J_NUM;
+    if (jlit(jp, "true") || jlit(jp, "false")) {
         v->t = J_BOOL;
-        v->num = jp->p[-1] == 'e' && jp->p[-2] == 'u';
+        v->num = jp->p[-2] == 'u'; /* tr[u]e vs fal[s]e */
     } else if (jlit(jp, "null")) {
         v->t = J_NULL;
-    } else if (jlit(jp, "NaN")) {
-        v->t = J_NUM;
+    } else if (jlit(jp, "NaN")) { /* Python's json writes these */
         v->num = NAN;
     } else if (jlit(jp, "Infinity")) {
-        v->t = J_NUM;
         v->num = INFINITY;
     } else if (jlit(jp, "-Infinity")) {
-        v->t = J_NUM;
         v->num = -INFINITY;
     } else {
-        char buf[64];
+        char buf[64], *endp;
         size_t n = 0;
-        while (jp->p + n < jp->end && n < sizeof buf - 1 && strchr("+-0123456789.eE", jp->p[n]))
+        while (jp->p + n < jp->end && n < sizeof buf - 1 && jp->p[n] && strchr("+-0123456789.eE", jp->p[n]))
             n++;
         memcpy(buf, jp->p, n);
         buf[n] = '\0';
-        char *endp;
-        v->t = J_NUM;
         v->num = strtod(buf, &endp);
         if (n == 0 || *endp)
             return -1;
         jp->p += n;
     }
-    jp->depth--;
-    return rc;
+    return 0;
 }
 
 static const jv *jget(const jv *o, const char *key)
@@ -235,11 +258,15 @@ static int load_json(const char *path, const char *what, jv *out)
         return -1;
     }
     jparser jp = {text, text + len, 0};
-    if (jvalue(&jp, out) != 0 || (jws(&jp), jp.p != jp.end)) {
-        sg_cli_error(CMD, "%s %s is not valid JSON (near byte %zu)", what, path, (size_t)(jp.p - text));
-        return -1;
+    int rc = jvalue(&jp, out);
+    if (rc == 0 && (jws(&jp), jp.p != jp.end)) {
+        jv_free(out);
+        rc = -1;
     }
-    return 0;
+    if (rc != 0)
+        sg_cli_error(CMD, "%s %s is not valid JSON (near byte %zu)", what, path, (size_t)(jp.p - text));
+    free(text);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -553,66 +580,93 @@ static int cmp_idx_by_name(const void *a, const void *b, void *names)
     return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
 }
 
+static void counts_free(counts *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->names[i]);
+    free(c->names);
+    free(c->ir);
+    memset(c, 0, sizeof *c);
+}
+
+/* Reads a baseline into *out after checking that it was recorded by a build like this one. */
+static int load_icount_baseline(const char *path, const char *id, counts *out)
+{
+    jv base;
+    int rc = -1;
+    if (!file_exists(path)) {
+        sg_cli_error(CMD,
+                     "no instruction-count baseline %s for this build (%s); create it with "
+                     "'simdgrad ci-check --update-baseline' and commit it",
+                     path, id);
+        return -1;
+    }
+    if (load_json(path, "baseline", &base) != 0)
+        return -1;
+    const char *fmt = jstr(&base, "format"), *comp = jstr(&base, "compiler"), *bt = jstr(&base, "buildtype"),
+               *fam = jstr(&base, "cpu_family");
+    const jv *cs = jget(&base, "counts");
+    if (!fmt || strcmp(fmt, "simdgrad-icount-1") || !comp || !bt || !fam || !cs || cs->t != J_OBJ) {
+        sg_cli_error(CMD, "%s is not a simdgrad-icount-1 baseline", path);
+    } else if (strcmp(comp, SIMDGRAD_COMPILER) || strcmp(bt, SIMDGRAD_BUILDTYPE) ||
+               strcmp(fam, SIMDGRAD_CPU_FAMILY)) {
+        /* Counts are a property of the generated code: across compilers they differ for reasons
+           that are not regressions. Refuse rather than print nonsense. */
+        sg_cli_error(CMD,
+                     "baseline %s is for %s, %s, %s but this build is %s: instruction counts are not "
+                     "comparable across compilers/build types; use the matching baseline or record one "
+                     "with --update-baseline",
+                     path, comp, bt, fam, id);
+    } else {
+        for (size_t i = 0; i < cs->n; i++)
+            if (cs->items[i].t == J_NUM && cs->items[i].num >= 0)
+                counts_add(out, cs->keys[i], (uint64_t)cs->items[i].num);
+        rc = 0;
+    }
+    jv_free(&base);
+    return rc;
+}
+
+static int report_icount(const char *baseline, const char *id, double threshold, const counts *base_counts,
+                         const counts *now);
+
 static int icount_mode(const char *baseline_opt, double threshold, int update, const char *driver,
                        unsigned reps)
 {
     const char *baseline = baseline_opt ? baseline_opt : default_icount_baseline(update);
-    jv base;
     counts base_counts = {0}, now = {0};
     char id[256];
+    int rc = SG_EXIT_USAGE;
     build_id(id, sizeof id);
-
 #ifdef SIMDGRAD_INJECT_SLOWDOWN
     if (update)
         return sg_cli_error(CMD, "refusing to write a baseline from a build with inject_slowdown=%s",
                             SIMDGRAD_INJECT_SLOWDOWN);
 #endif
-    if (!update) {
-        /* Check the baseline before spending a minute under valgrind. */
-        if (!file_exists(baseline)) {
-            sg_cli_error(CMD,
-                         "no instruction-count baseline %s for this build (%s); create it with "
-                         "'simdgrad ci-check --update-baseline' and commit it",
-                         baseline, id);
-            return SG_EXIT_USAGE;
-        }
-        if (load_json(baseline, "baseline", &base) != 0)
-            return SG_EXIT_USAGE;
-        const char *fmt = jstr(&base, "format"), *comp = jstr(&base, "compiler"),
-                   *bt = jstr(&base, "buildtype"), *fam = jstr(&base, "cpu_family");
-        const jv *cs = jget(&base, "counts");
-        if (!fmt || strcmp(fmt, "simdgrad-icount-1") || !comp || !bt || !fam || !cs || cs->t != J_OBJ) {
-            sg_cli_error(CMD, "%s is not a simdgrad-icount-1 baseline", baseline);
-            return SG_EXIT_USAGE;
-        }
-        if (strcmp(comp, SIMDGRAD_COMPILER) || strcmp(bt, SIMDGRAD_BUILDTYPE) ||
-            strcmp(fam, SIMDGRAD_CPU_FAMILY)) {
-            /* Counts are a property of the generated code: across compilers they differ for reasons
-               that are not regressions. Refuse rather than print nonsense. */
-            sg_cli_error(CMD,
-                         "baseline %s is for %s, %s, %s but this build is %s: instruction counts are not "
-                         "comparable across compilers/build types; use the matching baseline or record one "
-                         "with --update-baseline",
-                         baseline, comp, bt, fam, id);
-            return SG_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < cs->n; i++)
-            if (cs->items[i].t == J_NUM && cs->items[i].num >= 0)
-                counts_add(&base_counts, cs->keys[i], (uint64_t)cs->items[i].num);
+    /* The baseline is checked before spending time under valgrind. */
+    if ((update || load_icount_baseline(baseline, id, &base_counts) == 0) &&
+        measure_icount(driver, reps, &now) == 0) {
+        if (update)
+            rc = write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
+        else
+            rc = report_icount(baseline, id, threshold, &base_counts, &now);
     }
+    counts_free(&base_counts);
+    counts_free(&now);
+    return rc;
+}
 
-    if (measure_icount(driver, reps, &now) != 0)
-        return SG_EXIT_USAGE;
-    if (update)
-        return write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
-
+/* Prints every change against the baseline; SG_EXIT_FAIL when a case grew by more than threshold %. */
+static int report_icount(const char *baseline, const char *id, double threshold, const counts *base_counts,
+                         const counts *now)
+{
     /* Stable report order: by name. */
-    size_t *order = xrealloc(NULL, now.n * sizeof *order);
-    for (size_t i = 0; i < now.n; i++)
+    size_t *order = xrealloc(NULL, now->n * sizeof *order);
+    for (size_t i = 0; i < now->n; i++)
         order[i] = i;
-    qsort_r(order, now.n, sizeof *order, cmp_idx_by_name, now.names);
+    qsort_r(order, now->n, sizeof *order, cmp_idx_by_name, now->names);
 
-    printf("ci-check icount: %zu cases, build %s, baseline %s, threshold +%.2f%%\n", now.n, id, baseline,
+    printf("ci-check icount: %zu cases, build %s, baseline %s, threshold +%.2f%%\n", now->n, id, baseline,
            threshold);
 #ifdef SIMDGRAD_INJECT_SLOWDOWN
     printf("ci-check icount: NOTE this build has inject_slowdown=%s (CI self-test build)\n",
@@ -621,26 +675,26 @@ static int icount_mode(const char *baseline_opt, double threshold, int update, c
     size_t changed = 0, regressions = 0, added = 0;
     char first_bad[2048] = "";
     int header = 0;
-    for (size_t o = 0; o < now.n; o++) {
+    for (size_t o = 0; o < now->n; o++) {
         const size_t i = order[o];
-        const long b = counts_find(&base_counts, now.names[i]);
+        const long b = counts_find(base_counts, now->names[i]);
         const char *verdict;
         double pct = 0;
         if (b < 0) {
             verdict = "new (not in baseline)";
             added++;
-        } else if (base_counts.ir[b] == now.ir[i]) {
+        } else if (base_counts->ir[b] == now->ir[i]) {
             continue;
         } else {
             changed++;
-            pct = base_counts.ir[b]
-                      ? 100.0 * ((double)now.ir[i] - (double)base_counts.ir[b]) / (double)base_counts.ir[b]
+            pct = base_counts->ir[b]
+                      ? 100.0 * ((double)now->ir[i] - (double)base_counts->ir[b]) / (double)base_counts->ir[b]
                       : INFINITY;
             if (pct > threshold) {
                 verdict = "REGRESSION";
                 if (regressions++ < 8) {
                     const size_t l = strlen(first_bad);
-                    snprintf(first_bad + l, sizeof first_bad - l, "%s%s", l ? ", " : "", now.names[i]);
+                    snprintf(first_bad + l, sizeof first_bad - l, "%s%s", l ? ", " : "", now->names[i]);
                 }
             } else {
                 verdict = pct < 0 ? "faster" : "within threshold";
@@ -649,30 +703,29 @@ static int icount_mode(const char *baseline_opt, double threshold, int update, c
         if (!header++)
             printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
         if (b < 0)
-            printf("%-44s %14s %14llu %10s  %s\n", now.names[i], "-", (unsigned long long)now.ir[i], "",
+            printf("%-44s %14s %14llu %10s  %s\n", now->names[i], "-", (unsigned long long)now->ir[i], "",
                    verdict);
         else
-            printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now.names[i], (unsigned long long)base_counts.ir[b],
-                   (unsigned long long)now.ir[i], pct, verdict);
+            printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now->names[i],
+                   (unsigned long long)base_counts->ir[b], (unsigned long long)now->ir[i], pct, verdict);
     }
     size_t missing = 0;
-    for (size_t i = 0; i < base_counts.n; i++)
-        if (counts_find(&now, base_counts.names[i]) < 0) {
+    for (size_t i = 0; i < base_counts->n; i++)
+        if (counts_find(now, base_counts->names[i]) < 0) {
             if (!header++)
                 printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
-            printf("%-44s %14llu %14s %10s  %s\n", base_counts.names[i],
-                   (unsigned long long)base_counts.ir[i], "-", "", "not measured in this run");
+            printf("%-44s %14llu %14s %10s  %s\n", base_counts->names[i],
+                   (unsigned long long)base_counts->ir[i], "-", "", "not measured in this run");
             missing++;
         }
     free(order);
     printf("ci-check icount: %zu unchanged, %zu changed, %zu new, %zu not measured; ",
-           now.n - changed - added, changed, added, missing);
+           now->n - changed - added, changed, added, missing);
     if (regressions) {
         printf("%zu REGRESSION(S) above +%.2f%%: %s%s\n", regressions, threshold, first_bad,
                regressions > 8 ? ", ..." : "");
-        printf("ci-check icount: if the change is intended, run 'simdgrad ci-check --update-baseline' and "
-               "commit "
-               "%s\n",
+        printf("ci-check icount: if the change is intended, run 'simdgrad ci-check --update-baseline' "
+               "and commit %s\n",
                baseline);
         return SG_EXIT_FAIL;
     }
@@ -751,17 +804,20 @@ static int time_mode(const char *baseline, double threshold, double alpha, int u
     snprintf(contender, sizeof contender, "%s/contender.json", dir);
     snprintf(diff, sizeof diff, "%s/diff.json", dir);
     int rc = SG_EXIT_USAGE;
-    jv report;
+    jv report = {0}, check = {0};
 
-    if (contender_opt)
+    if (contender_opt) {
         snprintf(contender, sizeof contender, "%s", contender_opt);
-    else if (run_bench(bench, filter, repetitions, contender) != 0)
+        if (!file_exists(contender)) {
+            sg_cli_error(CMD, "cannot read --contender %s", contender);
+            goto out;
+        }
+    } else if (run_bench(bench, filter, repetitions, contender) != 0)
         goto out;
 
     if (update) {
         size_t len = 0;
         char *text = slurp(contender, &len);
-        jv check;
         if (!text || load_json(contender, "benchmark run", &check) != 0 || !jget(&check, "benchmarks")) {
             sg_cli_error(CMD, "%s is not a Google Benchmark JSON run", contender);
         } else if (write_atomically(baseline, text, len) == 0) {
@@ -851,6 +907,8 @@ static int time_mode(const char *baseline, double threshold, double alpha, int u
         rc = SG_EXIT_OK;
     }
 out:
+    jv_free(&report);
+    jv_free(&check);
     remove_tree(dir);
     return rc;
 }
