@@ -13,6 +13,11 @@ fi
 meson compile -C "$dir" -j 2
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# Leaks fail the run (LeakSanitizer). A deliberate process-lifetime allocation can be listed, one
+# `leak:<function>` per line with a comment saying why, in tests/lsan-suppressions.txt.
+if [ -f tests/lsan-suppressions.txt ]; then
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan-suppressions.txt:print_suppressions=0}
+fi
 # Tests that cannot run a sanitized binary (valgrind-based ones: ASan and valgrind do not mix)
 # may exit 77 when SIMDGRAD_SANITIZED is set, saying so.
 export SIMDGRAD_SANITIZED=address,undefined
