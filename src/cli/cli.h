@@ -13,6 +13,13 @@ enum { SG_EXIT_OK = 0, SG_EXIT_FAIL = 1, SG_EXIT_USAGE = 2 };
 /* Prints "simdgrad <cmd>: <message>" to stderr as one line and returns SG_EXIT_USAGE. */
 int sg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The whole CLI: argv[0] is the program name, argv[1] the subcommand. */
+int sg_cli_main(int argc, char **argv);
+
+/* Set only by the CLI fuzz target: each subcommand returns SG_EXIT_OK right after validating
+   its arguments, before loading data, running or writing anything. */
+extern bool sg_cli_validate_only;
+
 /* Subcommands: argv[0] is the subcommand name. */
 int sg_cmd_train(int argc, char **argv);
 int sg_cmd_info(int argc, char **argv);

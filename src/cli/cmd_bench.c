@@ -46,6 +46,10 @@ int sg_cmd_bench(int argc, char **argv)
     args[0] = path;
     for (int i = 1; i < argc; i++)
         args[i] = argv[i];
+    if (sg_cli_validate_only) { /* simdgrad-bench validates its own flags */
+        free(args);
+        return SG_EXIT_OK;
+    }
     fflush(NULL);
     execv(path, args);
     int e = errno;

@@ -47,6 +47,8 @@ int sg_cmd_info(int argc, char **argv)
     const char *why;
     if (sg_isa_select(&sel, msg, sizeof msg, &why) != 0)
         return sg_cli_error(CMD, "%s", msg);
+    if (sg_cli_validate_only)
+        return SG_EXIT_OK;
     sg_topology topo;
     if (sg_topology_query(&topo, msg, sizeof msg) != 0)
         return sg_cli_error(CMD, "%s", msg);

@@ -98,7 +98,7 @@ static int make_data(const options *o, const sg_arg *a_n, const sg_arg *a_din, c
         if (a_n->seen || a_din->seen || a_dout->seen || a_seed->seen)
             return sg_cli_error(CMD, "--n/--d-in/--hidden/--d-out/--seed apply to built-in data only; "
                                      "with files the shapes come from the files");
-        return load_files(o, t);
+        return sg_cli_validate_only ? 0 : load_files(o, t);
     }
     const char *kind = o->data ? o->data : "random";
     int rc;
@@ -108,6 +108,8 @@ static int make_data(const options *o, const sg_arg *a_n, const sg_arg *a_din, c
         if (sg_train_check_runs(o->n, o->d_in + 1, o->hidden, o->d_out, o->steps, o->runs, err, sizeof err) !=
             0)
             return sg_cli_error(CMD, "%s", err);
+        if (sg_cli_validate_only)
+            return 0;
         rc = sg_train_random(t, o->n, o->d_in, o->hidden, o->d_out, o->seed, err, sizeof err);
     } else if (!strcmp(kind, "xor")) {
         if (a_n->seen || a_din->seen || a_dout->seen)
@@ -115,6 +117,8 @@ static int make_data(const options *o, const sg_arg *a_n, const sg_arg *a_din, c
                 CMD, "--data xor has fixed sizes (N=4, 2 inputs, 1 output); only --hidden applies");
         if (sg_train_check_runs(4, 3, o->hidden, 1, o->steps, o->runs, err, sizeof err) != 0)
             return sg_cli_error(CMD, "%s", err);
+        if (sg_cli_validate_only)
+            return 0;
         rc = sg_train_xor(t, o->hidden, o->seed, err, sizeof err);
     } else {
         return sg_cli_error(CMD, "--data: unknown data set '%s' (random, xor)", kind);
@@ -315,6 +319,8 @@ int sg_cmd_train(int argc, char **argv)
     if (make_data(&o, find_arg(args, n_args, "--n"), find_arg(args, n_args, "--d-in"),
                   find_arg(args, n_args, "--d-out"), find_arg(args, n_args, "--seed"), &t))
         return SG_EXIT_USAGE;
+    if (sg_cli_validate_only)
+        return SG_EXIT_OK; /* t was not filled in */
 
     /* Open the CSV now so that an unwritable path fails before the runs; it only appears at the end. */
     sg_atomic_file csv;

@@ -1,4 +1,5 @@
-/* simdgrad: the command-line front end. Each subcommand is one cmd_*.c file. */
+/* simdgrad: the command-line front end (sg_cli_main). Each subcommand is one cmd_*.c file;
+ * the process entry point is entry.c, so the fuzz target can drive the whole CLI in-process. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +36,9 @@ static void usage(FILE *out)
     fprintf(out, "\nSIMDGRAD_ISA=<scalar|avx2|avx512|neon|sve> forces the kernels' ISA.\n");
 }
 
-int main(int argc, char **argv)
+bool sg_cli_validate_only;
+
+int sg_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -88,3 +88,30 @@ for name, blob in npy_seeds.items():
     with open(os.path.join(npy_out, name), "wb") as f:
         f.write(blob)
 print(f"wrote {len(npy_seeds)} seeds to {npy_out}", file=sys.stderr)
+
+# ---- CLI seeds (tests/fuzz/corpus/cli/): the argv of every bad-input case, plus good runs ----
+import shlex  # noqa: E402
+
+cli_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "cli")
+os.makedirs(cli_out, exist_ok=True)
+subcommands = ["train", "info", "bench", "help", "--version", "bogus"]  # order as in fuzz_cli.c
+cases = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bad-inputs", "cases.tsv")
+argvs = {"good-train": ["train", "--isa", "all", "--grad-at-zero", "all", "--steps", "3"],
+         "good-xor": ["train", "--data", "xor", "--hidden", "8", "--lr", "0.01"],
+         "good-files": ["train", "--x", "x.npy", "--y", "y.npy", "--w1", "w1.npy", "--w2", "w2.npy"],
+         "info": ["info"], "bench-quick": ["bench", "--quick"], "help": ["train", "--help"]}
+with open(cases) as f:
+    for line in f:
+        if line.startswith("#") or not line.strip():
+            continue
+        name, argv = line.split("\t")[:2]
+        argvs["case-" + name] = shlex.split(argv)
+written = 0
+for name, argv in argvs.items():
+    if not argv or argv[0] not in subcommands:
+        continue
+    blob = bytes([subcommands.index(argv[0])]) + b"\0".join(a.encode() for a in argv[1:])
+    with open(os.path.join(cli_out, name), "wb") as f:
+        f.write(blob)
+    written += 1
+print(f"wrote {written} seeds to {cli_out}", file=sys.stderr)
