@@ -24,7 +24,38 @@ SG_INLINE void tile(int mr, size_t kc, const float *a, size_t ars, size_t acs, c
     svfloat32_t c00 = SG_LD(0, 0), c01 = SG_LD(0, 1), c10 = SG_LD(1, 0), c11 = SG_LD(1, 1);
     svfloat32_t c20 = SG_LD(2, 0), c21 = SG_LD(2, 1), c30 = SG_LD(3, 0), c31 = SG_LD(3, 1);
 #undef SG_LD
-    for (size_t p = 0; p < kc; p++) {
+    size_t p = 0;
+    /* Full tiles: fetch four op(A) values with one 128-bit load-and-replicate and use the
+       indexed FMLA (still one fused multiply-add per element and step, same p order). */
+#define SG_STEP(pp, A0, A1, A2, A3, L0, L1, L2, L3)                                                          \
+    do {                                                                                                     \
+        const svfloat32_t b0 = svld1_f32(q0, bp + (pp)*bs), b1 = svld1_f32(q1, bp + (pp)*bs + vl);           \
+        c00 = svmla_lane_f32(c00, b0, A0, L0);                                                               \
+        c01 = svmla_lane_f32(c01, b1, A0, L0);                                                               \
+        c10 = svmla_lane_f32(c10, b0, A1, L1);                                                               \
+        c11 = svmla_lane_f32(c11, b1, A1, L1);                                                               \
+        c20 = svmla_lane_f32(c20, b0, A2, L2);                                                               \
+        c21 = svmla_lane_f32(c21, b1, A2, L2);                                                               \
+        c30 = svmla_lane_f32(c30, b0, A3, L3);                                                               \
+        c31 = svmla_lane_f32(c31, b1, A3, L3);                                                               \
+    } while (0)
+    if (mr == 4 && acs == 1) { /* A not transposed: each row holds op(A)[r][p..p+3] */
+        for (; p + 4 <= kc; p += 4) {
+            const svfloat32_t a0 = svld1rq_f32(all, a + p), a1 = svld1rq_f32(all, a + ars + p);
+            const svfloat32_t a2 = svld1rq_f32(all, a + 2 * ars + p), a3 = svld1rq_f32(all, a + 3 * ars + p);
+            SG_STEP(p, a0, a1, a2, a3, 0, 0, 0, 0);
+            SG_STEP(p + 1, a0, a1, a2, a3, 1, 1, 1, 1);
+            SG_STEP(p + 2, a0, a1, a2, a3, 2, 2, 2, 2);
+            SG_STEP(p + 3, a0, a1, a2, a3, 3, 3, 3, 3);
+        }
+    } else if (mr == 4 && ars == 1) { /* A transposed: op(A)[0..3][p] are adjacent */
+        for (; p < kc; p++) {
+            const svfloat32_t aq = svld1rq_f32(all, a + p * acs);
+            SG_STEP(p, aq, aq, aq, aq, 0, 1, 2, 3);
+        }
+    }
+#undef SG_STEP
+    for (; p < kc; p++) {
         const svfloat32_t b0 = svld1_f32(q0, bp + p * bs), b1 = svld1_f32(q1, bp + p * bs + vl);
         const float *ap = a + p * acs;
         c00 = svmla_n_f32_x(all, c00, b0, ap[0]);
