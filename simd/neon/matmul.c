@@ -24,7 +24,37 @@ SG_INLINE void tile(int mr, int nv, size_t kc, const float *a, size_t ars, size_
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++)
             acc[r][v] = first ? vdupq_n_f32(0.0f) : vld1q_f32(c + r * ldc + 4 * v);
-    for (size_t p = 0; p < kc; p++) {
+    size_t p = 0;
+    /* Full tiles: four op(A) values per 128-bit load, used through the by-element FMLA (still
+       one fused multiply-add per element and step, same p order). Lane numbers must be
+       constants, hence the macro. */
+#define SG_STEP(pp, A0, A1, A2, A3, L0, L1, L2, L3)                                                          \
+    do {                                                                                                     \
+        for (int v = 0; v < nv; v++) {                                                                       \
+            const float32x4_t bq = vld1q_f32(bp + (pp)*bs + 4 * v);                                          \
+            acc[0][v] = vfmaq_laneq_f32(acc[0][v], bq, A0, L0);                                              \
+            acc[1][v] = vfmaq_laneq_f32(acc[1][v], bq, A1, L1);                                              \
+            acc[2][v] = vfmaq_laneq_f32(acc[2][v], bq, A2, L2);                                              \
+            acc[3][v] = vfmaq_laneq_f32(acc[3][v], bq, A3, L3);                                              \
+        }                                                                                                    \
+    } while (0)
+    if (mr == 4 && acs == 1) { /* A not transposed: each row holds op(A)[r][p..p+3] */
+        for (; p + 4 <= kc; p += 4) {
+            const float32x4_t a0 = vld1q_f32(a + p), a1 = vld1q_f32(a + ars + p);
+            const float32x4_t a2 = vld1q_f32(a + 2 * ars + p), a3 = vld1q_f32(a + 3 * ars + p);
+            SG_STEP(p, a0, a1, a2, a3, 0, 0, 0, 0);
+            SG_STEP(p + 1, a0, a1, a2, a3, 1, 1, 1, 1);
+            SG_STEP(p + 2, a0, a1, a2, a3, 2, 2, 2, 2);
+            SG_STEP(p + 3, a0, a1, a2, a3, 3, 3, 3, 3);
+        }
+    } else if (mr == 4 && ars == 1) { /* A transposed: op(A)[0..3][p] are adjacent */
+        for (; p < kc; p++) {
+            const float32x4_t aq = vld1q_f32(a + p * acs);
+            SG_STEP(p, aq, aq, aq, aq, 0, 1, 2, 3);
+        }
+    }
+#undef SG_STEP
+    for (; p < kc; p++) {
         float32x4_t bv[2];
         for (int v = 0; v < nv; v++)
             bv[v] = vld1q_f32(bp + p * bs + 4 * v);
