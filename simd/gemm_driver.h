@@ -119,6 +119,8 @@ static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *
                                  size_t ldb, float *c, size_t ldc)
 {
     const size_t mr = bl->mr, nr = bl->nr;
+    if (mr * nr > SG_GEMM_MAX_TILE) /* the edge scratch tile would not hold it: let the caller go unpacked */
+        return -1;
     const size_t kc_max = sg_gemm_min(bl->kc, k);
     const size_t mc_max = sg_gemm_min(bl->mc, (m + mr - 1) / mr * mr);
     const size_t nc_max = sg_gemm_min(bl->nc, (n + nr - 1) / nr * nr);
