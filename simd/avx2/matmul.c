@@ -46,7 +46,8 @@ static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, 
     UK_ROWS(UK_STORE)
 }
 
-/* See docs/x86-kernels.md for how these were chosen. */
+/* KC = 256: the B micro-panel (KC*NR*4 = 16 KiB) plus the A micro-panel (6 KiB) stay in the 32 KiB L1d;
+   the packed A block (MC*KC*4 = 144 KiB) in L2; the packed B block (KC*NC*4 = 2 MiB) in L3. */
 static const sg_gemm_blocking blocking = {MR, NR, 144, 256, 2048};
 
 /* Column vectors for the unpacked row kernel. Only n < 8 needs a partial vector (exact-width moves,
