@@ -20,6 +20,18 @@ float *sgb_alloc(size_t n)
     return p;
 }
 
+float *sgb_alloc_set(size_t n, int count, float **arrays)
+{
+    /* One block; array i starts 192*i bytes (mod 4 KiB) after array 0, so loads from one
+       array and stores to another never sit at the same page offset: without this, power-of-two
+       sizes make every store alias a load ("4K aliasing") and halve some rates at random. */
+    const size_t stride = ((n + 15) & ~(size_t)15) + 48;
+    float *base = sgb_alloc(stride * (size_t)count);
+    for (int i = 0; i < count; i++)
+        arrays[i] = base + stride * (size_t)i;
+    return base;
+}
+
 void sgb_fill(float *p, size_t n, uint32_t seed, bool zeros)
 {
     /* xorshift32: deterministic, mixed signs; every 8th value ±0 when zeros is set so the

@@ -28,7 +28,9 @@ static int64_t batch_for(double work)
 static void run_elementwise(sgb_state *st, void *p)
 {
     const kctx *c = p;
-    float *h = sgb_alloc(c->n), *dy = sgb_alloc(c->n), *out = sgb_alloc(c->n);
+    float *arr[3];
+    float *block = sgb_alloc_set(c->n, 3, arr);
+    float *h = arr[0], *dy = arr[1], *out = arr[2];
     sgb_fill(h, c->n, 11, true);
     sgb_fill(dy, c->n, 12, false);
     sgb_fill(out, c->n, 13, false);
@@ -44,9 +46,7 @@ static void run_elementwise(sgb_state *st, void *p)
     }
     sgb_counter_rate(st, "bytes/s", c->meta->bytes);
     sgb_counter_rate(st, "elements/s", (double)c->n);
-    free(h);
-    free(dy);
-    free(out);
+    free(block);
 }
 
 static void run_matmul(sgb_state *st, void *p)

@@ -288,7 +288,9 @@ static void run_dnnl_relu(sgb_state *st, void *p)
     const pctx *c = p;
     const size_t n = c->n;
     const bool bwd = !strncmp(c->meta->name, "relu_grad/", 10);
-    float *h = sgb_alloc(n), *dy = sgb_alloc(n), *out = sgb_alloc(n);
+    float *arr[3];
+    float *block = sgb_alloc_set(n, 3, arr);
+    float *h = arr[0], *dy = arr[1], *out = arr[2];
     sgb_fill(h, n, 11, true);
     sgb_fill(dy, n, 12, false);
     dnnl_memory_desc_t md;
@@ -328,9 +330,7 @@ static void run_dnnl_relu(sgb_state *st, void *p)
     dnnl_primitive_destroy(prim);
     dnnl_primitive_desc_destroy(bpd);
     dnnl_primitive_desc_destroy(fpd);
-    free(h);
-    free(dy);
-    free(out);
+    free(block);
 }
 
 /* The implementation oneDNN picks for a primitive, queried once for the notes. */
