@@ -77,7 +77,7 @@ static void run_bw(sgb_state *st, void *p)
 
 static void add_fma(const char *isa, sgb_fma_fn fn)
 {
-    fma_ctx *c = calloc(1, sizeof *c);
+    fma_ctx *c = sgb_ctx_alloc(sizeof *c);
     c->meta = sgb_meta_add("ceiling_fma", isa, "", 0, 0, SGB_L1, SGB_BW_READ);
     c->fn = fn;
     sgb_register_meta(c->meta, run_fma, c, 0, NULL, NULL);
@@ -116,7 +116,7 @@ void sgb_register_ceilings(const sgb_topo *t, bool quick)
             break;
         for (int p = 0; p < SGB_BW_PATTERNS; p++)
             for (int i = 0; i < ni; i++) {
-                bw_ctx *c = calloc(1, sizeof *c);
+                bw_ctx *c = sgb_ctx_alloc(sizeof *c);
                 char kernel[32], args[32];
                 c->isa = &isas[i];
                 c->pattern = p;

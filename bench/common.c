@@ -96,3 +96,36 @@ sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs,
         sgb_args(b, nargs, names, values);
     return b;
 }
+
+/* Benchmark contexts live until the end of the run; they are kept here so they can be freed
+   after Google Benchmark (which holds the only other pointers) has shut down. */
+static void **ctxs;
+static size_t n_ctxs, cap_ctxs;
+
+void *sgb_ctx_alloc(size_t bytes)
+{
+    if (n_ctxs == cap_ctxs) {
+        cap_ctxs = cap_ctxs ? 2 * cap_ctxs : 256;
+        void **grown = realloc(ctxs, cap_ctxs * sizeof *ctxs);
+        if (!grown) {
+            fprintf(stderr, "simdgrad-bench: out of memory\n");
+            exit(2);
+        }
+        ctxs = grown;
+    }
+    void *p = calloc(1, bytes);
+    if (!p) {
+        fprintf(stderr, "simdgrad-bench: out of memory\n");
+        exit(2);
+    }
+    return ctxs[n_ctxs++] = p;
+}
+
+void sgb_ctx_free_all(void)
+{
+    for (size_t i = 0; i < n_ctxs; i++)
+        free(ctxs[i]);
+    free(ctxs);
+    ctxs = NULL;
+    n_ctxs = cap_ctxs = 0;
+}

@@ -78,7 +78,7 @@ static const char *form_name(sg_trans ta, sg_trans tb)
 void sgb_add_matmul(const sgb_topo *t, const sgb_impl *impl, sg_trans ta, sg_trans tb, size_t m, size_t n,
                     size_t k)
 {
-    kctx *c = calloc(1, sizeof *c);
+    kctx *c = sgb_ctx_alloc(sizeof *c);
     char args[64];
     snprintf(args, sizeof args, "m:%zu/n:%zu/k:%zu", m, n, k);
     double bytes = 4.0 * ((double)m * k + (double)k * n + (double)m * n);
@@ -131,7 +131,7 @@ void sgb_register_kernels(const sgb_topo *t, bool quick)
 
     for (int l = 0; l < levels; l++)
         for (size_t i = 0; i < ni; i++) {
-            kctx *c = calloc(1, sizeof *c);
+            kctx *c = sgb_ctx_alloc(sizeof *c);
             char args[32];
             c->impl = &impls[i];
             c->what = K_RELU;
@@ -145,7 +145,7 @@ void sgb_register_kernels(const sgb_topo *t, bool quick)
     for (int g = 0; g < 3; g++)
         for (int l = 0; l < levels; l++)
             for (size_t i = 0; i < ni; i++) {
-                kctx *c = calloc(1, sizeof *c);
+                kctx *c = sgb_ctx_alloc(sizeof *c);
                 char impl[48], args[32];
                 c->impl = &impls[i];
                 c->what = K_RELU_GRAD;

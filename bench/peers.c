@@ -67,7 +67,7 @@ static void matmul_counters(sgb_state *st, const pctx *c)
 static pctx *add_peer_matmul(const sgb_topo *t, const char *impl, const sgb_shape *s, sgb_fn fn)
 {
     static const char *const forms[2][2] = {{"matmul_nn", "matmul_nt"}, {"matmul_tn", "matmul_tt"}};
-    pctx *c = calloc(1, sizeof *c);
+    pctx *c = sgb_ctx_alloc(sizeof *c);
     char args[64];
     snprintf(args, sizeof args, "m:%zu/n:%zu/k:%zu", s->m, s->n, s->k);
     double bytes = 4.0 * ((double)s->m * s->k + (double)s->k * s->n + (double)s->m * s->n);
@@ -189,8 +189,11 @@ int sgb_openblas_server_main(void)
             sgemm((sg_trans)q.ta, (sg_trans)q.tb, m, n, k, a, b, out);
         const double secs = now() - t0;
         if (!write_full(1, &secs, sizeof secs))
-            return 1;
+            break;
     }
+    free(a);
+    free(b);
+    free(out);
     return 0;
 }
 
@@ -431,7 +434,7 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
     bool first = true;
     for (int l = 0; l < levels; l++) {
         char args[32];
-        pctx *c = calloc(1, sizeof *c);
+        pctx *c = sgb_ctx_alloc(sizeof *c);
         c->n = sgb_elems_for(ws[l], 2);
         if (first)
             note(", eltwise impl '%s'%s", dnnl_relu_impl(c->n), "");
@@ -442,7 +445,7 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
         int64_t values[] = {(int64_t)c->n};
         sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);
 
-        c = calloc(1, sizeof *c);
+        c = sgb_ctx_alloc(sizeof *c);
         c->n = sgb_elems_for(ws[l], 3);
         snprintf(args, sizeof args, "n:%zu", c->n);
         sgb_meta *m = sgb_meta_add("relu_grad", "onednn/g0:0", args, 0, 12.0 * c->n, l, SGB_BW_ADD);

@@ -109,6 +109,9 @@ int sgb_summary_write(const char *path, const char *header);
 
 /* ---- Aligned scratch with deterministic contents ---- */
 float *sgb_alloc(size_t n);
+/* Zeroed benchmark context, freed by sgb_ctx_free_all() after the run. */
+void *sgb_ctx_alloc(size_t bytes);
+void sgb_ctx_free_all(void);
 /* count arrays of n floats, staggered against 4K aliasing; free() the returned block. */
 float *sgb_alloc_set(size_t n, int count, float **arrays);
 void sgb_fill(float *p, size_t n, uint32_t seed, bool zeros); /* mixed signs (and some ±0) */

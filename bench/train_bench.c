@@ -52,7 +52,7 @@ void sgb_register_train(bool quick)
     static const size_t steps[] = {1, 200};
     for (int s = 0; s < 2; s++) {
         for (size_t i = 0; i < ni; i++) {
-            tctx *c = calloc(1, sizeof *c);
+            tctx *c = sgb_ctx_alloc(sizeof *c);
             char args[32];
             c->impl = &impls[i];
             c->steps = steps[s];
