@@ -54,6 +54,14 @@ def test_shim(exe):
     check(abs(mm["FLOP/s"] / mm["elements/s"] - 2.0) < 1e-9, f"matmul counters inconsistent: {mm}")
     check(any(n.startswith("ceiling_fma/") for n in runs) or "avx2" not in ctx["isas_available"],
           "no FMA ceiling on an AVX2 machine")
+    if "hwloc" in ctx.get("topology_source", ""):
+        # Pinning: an explicit PU is honoured and recorded; one outside the cpuset is refused.
+        p = run([exe, "--cpu", "0", "--no-peers", "--benchmark_format=json", "--benchmark_min_time=0.001",
+                 "--benchmark_filter=^relu/scalar/"])
+        check(json.loads(p.stdout)["context"]["pinned_pu"] == "0", "--cpu 0 not recorded as pinned_pu 0")
+        bad = subprocess.run([exe, "--cpu", "100000", "--benchmark_filter=^$"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        check(bad.returncode == 2 and "cpuset" in bad.stderr, f"--cpu 100000 accepted: {bad.returncode}")
     print(f"shim: {len(runs)} runs, counters and context present")
 
 
