@@ -18,6 +18,13 @@ float sgb_avx2_read(size_t n, const float *a);
 void sgb_avx2_copy(size_t n, const float *a, float *b);
 void sgb_avx2_add(size_t n, const float *a, const float *b, float *c);
 #endif
+#if SIMDGRAD_HAVE_NEON
+double sgb_neon_fma_scalar(int64_t iters);
+double sgb_neon_fma_q(int64_t iters);
+float sgb_neon_read(size_t n, const float *a);
+void sgb_neon_copy(size_t n, const float *a, float *b);
+void sgb_neon_add(size_t n, const float *a, const float *b, float *c);
+#endif
 #if SIMDGRAD_HAVE_AVX512
 double sgb_avx512_fma_zmm(int64_t iters);
 float sgb_avx512_read(size_t n, const float *a);
@@ -86,7 +93,7 @@ static void add_fma(const char *isa, sgb_fma_fn fn)
 void sgb_register_ceilings(const sgb_topo *t, bool quick)
 {
     /* Bandwidth with every ISA's loops: the summary takes the best as the ceiling. */
-    static sgb_ceiling_isa isas[2];
+    static sgb_ceiling_isa isas[3];
     int ni = 0;
 #if SIMDGRAD_HAVE_AVX2
     if (sg_isa_available(SG_ISA_AVX2)) {
@@ -102,8 +109,13 @@ void sgb_register_ceilings(const sgb_topo *t, bool quick)
             (sgb_ceiling_isa){"avx512", sgb_avx512_fma_zmm, sgb_avx512_read, sgb_avx512_copy, sgb_avx512_add};
     }
 #endif
+#if SIMDGRAD_HAVE_NEON
+    add_fma("scalar", sgb_neon_fma_scalar);
+    add_fma("neon", sgb_neon_fma_q);
+    isas[ni++] = (sgb_ceiling_isa){"neon", sgb_neon_fma_q, sgb_neon_read, sgb_neon_copy, sgb_neon_add};
+#endif
     if (!ni) {
-        fprintf(stderr, "simdgrad-bench: no measured ceilings for this CPU (x86 AVX2/AVX-512 only); "
+        fprintf(stderr, "simdgrad-bench: no measured ceilings for this CPU (AVX2, AVX-512 and NEON only); "
                         "roofline columns will be empty\n");
         return;
     }

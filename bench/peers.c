@@ -42,19 +42,11 @@ typedef struct pctx {
     int fd_req, fd_rep; /* openblas server pipes, or -1 */
 } pctx;
 
+#if SGB_HAVE_OPENBLAS || SGB_HAVE_DNNL
 static int64_t batch_for(double work)
 {
     double b = 262144.0 / (work > 1 ? work : 1);
     return b < 1 ? 1 : (int64_t)b;
-}
-
-/* Thread CPU time, the clock Google Benchmark's rates use in the parent, so both OpenBLAS
-   configurations are measured alike (time spent descheduled on a busy machine is not counted). */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void matmul_counters(sgb_state *st, const pctx *c)
@@ -87,6 +79,8 @@ static pctx *add_peer_matmul(const sgb_topo *t, const char *impl, const sgb_shap
     return c;
 }
 
+#endif
+
 /* ------------------------------------------------------------------ OpenBLAS */
 #if SGB_HAVE_OPENBLAS
 typedef struct srv_req {
@@ -117,6 +111,15 @@ static void run_openblas(sgb_state *st, void *p)
     free(a);
     free(b);
     free(out);
+}
+
+/* Thread CPU time, the clock Google Benchmark's rates use in the parent, so both OpenBLAS
+   configurations are measured alike (time spent descheduled on a busy machine is not counted). */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static bool read_full(int fd, void *buf, size_t len)
@@ -415,7 +418,7 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
         }
     }
 #else
-    note("openblas: %s%s", "not found at configure time (meson -Dpeers)", "");
+    note("openblas: %s%s", "disabled or not found at configure time (meson -Dpeers)", "");
 #endif
 #if SGB_HAVE_DNNL
     omp_set_num_threads(1);
@@ -458,6 +461,6 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
     for (size_t s = 0; s < ns; s++)
         add_peer_matmul(t, "onednn", &shapes[s], run_dnnl_matmul);
 #else
-    note("; onednn: %s%s", "not found at configure time (meson -Dpeers)", "");
+    note("; onednn: %s%s", "disabled or not found at configure time (meson -Dpeers)", "");
 #endif
 }

@@ -122,8 +122,8 @@ static void write_body(FILE *f)
         fprintf(f, "\n");
     }
     fprintf(f, "\nPeak FMA GFLOP/s:");
-    static const char *const isas[] = {"scalar", "avx2", "avx512"};
-    for (int i = 0; i < 3; i++)
+    static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
+    for (int i = 0; i < 4; i++)
         if (peak_of(isas[i]) > 0)
             fprintf(f, " %s %.1f;", isas[i], peak_of(isas[i]) / 1e9);
     fprintf(f, "\n\n### Kernels\n\n");
