@@ -25,6 +25,14 @@ static int64_t batch_for(double work)
     return b < 1 ? 1 : (int64_t)b;
 }
 
+/* Per iteration the roofline time; as a rate that is the attained fraction of the roofline. */
+static void roofline_counter(sgb_state *st, const kctx *c)
+{
+    const double r = sgb_roofline_seconds_of(c->meta, c->impl->peak);
+    if (r > 0)
+        sgb_counter_rate(st, "roofline", r);
+}
+
 static void run_elementwise(sgb_state *st, void *p)
 {
     const kctx *c = p;
@@ -46,6 +54,7 @@ static void run_elementwise(sgb_state *st, void *p)
     }
     sgb_counter_rate(st, "bytes/s", c->meta->bytes);
     sgb_counter_rate(st, "elements/s", (double)c->n);
+    roofline_counter(st, c);
     free(block);
 }
 
@@ -64,6 +73,7 @@ static void run_matmul(sgb_state *st, void *p)
     sgb_counter_rate(st, "FLOP/s", c->meta->flops);
     sgb_counter_rate(st, "bytes/s", c->meta->bytes);
     sgb_counter_rate(st, "elements/s", (double)(m * n));
+    roofline_counter(st, c);
     free(a);
     free(b);
     free(out);

@@ -51,6 +51,9 @@ static int64_t batch_for(double work)
 
 static void matmul_counters(sgb_state *st, const pctx *c)
 {
+    const double r = sgb_roofline_seconds_of(c->meta, NULL);
+    if (r > 0)
+        sgb_counter_rate(st, "roofline", r);
     sgb_counter_rate(st, "FLOP/s", c->meta->flops);
     sgb_counter_rate(st, "bytes/s", c->meta->bytes);
     sgb_counter_rate(st, "elements/s", (double)(c->m * c->n));
@@ -329,6 +332,9 @@ static void run_dnnl_relu(sgb_state *st, void *p)
         }
         sgb_counter_rate(st, "bytes/s", c->meta->bytes);
         sgb_counter_rate(st, "elements/s", (double)n);
+        const double r = sgb_roofline_seconds_of(c->meta, NULL);
+        if (r > 0)
+            sgb_counter_rate(st, "roofline", r);
     }
     dnnl_memory_destroy(hm);
     dnnl_memory_destroy(dym);

@@ -103,6 +103,10 @@ sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs,
 
 /* ---- Results and summary (bench/summary.c) ---- */
 void sgb_results_add(const char *name, double seconds, bool error, double flops_rate, double bytes_rate);
+/* The roofline time of one call of m (seconds) from the ceilings measured so far in this run,
+   with the FMA peak of isa (NULL: the widest measured); 0 when a needed ceiling is missing.
+   Published as the rate counter "roofline", it reads as the attained fraction of the roofline. */
+double sgb_roofline_seconds_of(const sgb_meta *m, const char *isa);
 /* Writes the Markdown summary of everything recorded so far (temp file + rename; stdout when
    path is NULL) after the given header. */
 int sgb_summary_write(const char *path, const char *header);

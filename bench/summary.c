@@ -92,6 +92,24 @@ static double bw_of(int level, int pattern)
     return best;
 }
 
+double sgb_roofline_seconds_of(const sgb_meta *m, const char *isa)
+{
+    double peak = 0;
+    if (isa) {
+        peak = peak_of(isa);
+    } else { /* peers: the widest ceiling measured */
+        static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
+        for (int i = 0; i < 4; i++)
+            if (peak_of(isas[i]) > peak)
+                peak = peak_of(isas[i]);
+    }
+    const double bw = bw_of(m->level, m->pattern);
+    /* Without the ceiling that bounds this kernel (filtered out, or not measured) there is no roof. */
+    if ((m->flops > 0 && !(peak > 0)) || (m->bytes > 0 && !(bw > 0)))
+        return 0;
+    return sgb_roofline_seconds(m->flops, m->bytes, peak, bw);
+}
+
 static void ratio(FILE *f, const res *num, const res *den)
 {
     if (num && den && den->seconds > 0)

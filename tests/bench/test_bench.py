@@ -32,7 +32,7 @@ def check(cond, msg):
 def test_shim(exe):
     # relu on the scalar reference (always available) and one training-task matmul shape.
     p = run([exe, "--quick", "--no-peers", "--benchmark_format=json", "--benchmark_min_time=0.001",
-             "--benchmark_filter=^(relu/scalar/|matmul_nt/scalar/m:4/n:30/k:1$|ceiling_fma/)"])
+             "--benchmark_filter=^(relu/scalar/|matmul_nt/scalar/m:4/n:30/k:1$|ceiling_fma/|ceiling_copy/)"])
     doc = json.loads(p.stdout)
     ctx = doc["context"]
     for key in ("cpu_model", "isas_available", "hwloc_caches", "compiler", "build_flags", "git_revision",
@@ -48,6 +48,9 @@ def test_shim(exe):
         check(b["iterations"] > 0 and b["bytes/s"] > 0 and b["elements/s"] > 0, f"{name}: counters {b}")
         # Both are per-iteration amounts over the same time: relu moves 8 bytes per element.
         check(abs(b["bytes/s"] / b["elements/s"] - 8.0) < 1e-9, f"{name}: bytes/s / elements/s != 8")
+        # The copy ceilings ran first in the same process, so the roofline fraction is known.
+        if any(n.startswith("ceiling_copy/") for n in runs):
+            check(b.get("roofline", 0) > 0, f"{name}: no roofline counter although ceiling_copy ran")
     mm = runs.get("matmul_nt/scalar/m:4/n:30/k:1")
     check(mm is not None, f"matmul_nt/scalar/m:4/n:30/k:1 missing: {sorted(runs)}")
     # FLOP/s over C elements/s = 2·m·n·k / (m·n) = 2k = 2.
