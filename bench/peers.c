@@ -6,6 +6,7 @@
  * sgemm calls over a pipe ("openblas_skx", manual time, same pinned CPU). */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,19 @@ static char notes[1024];
 
 const char *sgb_peer_notes(void) { return notes[0] ? notes : "none"; }
 
-static void note(const char *fmt, const char *a, const char *b)
+/* Appends to the notes the summary and the JSON context show ("; " between entries). */
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
 {
     size_t used = strlen(notes);
-    snprintf(notes + used, sizeof notes - used, fmt, a, b);
+    if (used && used + 2 < sizeof notes) {
+        memcpy(notes + used, "; ", 3);
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(notes + used, sizeof notes - used, fmt, ap);
+    va_end(ap);
 }
 
 typedef struct pctx {
@@ -389,11 +399,13 @@ static const char *dnnl_relu_impl(size_t n)
 
 void sgb_register_peers(const sgb_topo *t, bool quick)
 {
+#if SGB_HAVE_OPENBLAS || SGB_HAVE_DNNL
     sgb_shape shapes[64];
     const size_t ns = sgb_matmul_shapes(quick, shapes, 64);
-    (void)shapes;
-    (void)ns;
+#else
     (void)t;
+    (void)quick;
+#endif
 #if SGB_HAVE_OPENBLAS
     openblas_set_num_threads(1);
     const char *env = getenv("OPENBLAS_CORETYPE");
@@ -402,52 +414,47 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
     note("openblas %s: core '%s', 1 thread", env ? "(OPENBLAS_CORETYPE set)" : "(own CPU detection)", core);
     for (size_t s = 0; s < ns; s++)
         add_peer_matmul(t, "openblas", &shapes[s], run_openblas);
-    /* The second configuration: the kernels OpenBLAS should have picked on an AVX-512 CPU. */
-    bool is_skx = false;
+    /* The second configuration, the kernels OpenBLAS should pick on an AVX-512 CPU, unless its
+       own detection already chose exactly those. */
     for (char *p = core; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    /* Run the forced configuration unless the detection already chose exactly it. */
-    is_skx = strstr(core, "skylakex") != NULL;
-    if (sg_isa_available(SG_ISA_AVX512) && !is_skx) {
+    if (sg_isa_available(SG_ISA_AVX512) && !strstr(core, "skylakex")) {
         int fq, fr;
         char score[64];
         if (start_server("SkylakeX", &fq, &fr, score)) {
-            note("; openblas_skx (OPENBLAS_CORETYPE=SkylakeX, separate process, same CPU): core '%s'%s",
-                 score, "");
+            note("openblas_skx (OPENBLAS_CORETYPE=SkylakeX, separate process, same CPU): core '%s'", score);
             for (size_t s = 0; s < ns; s++) {
                 pctx *c = add_peer_matmul(t, "openblas_skx", &shapes[s], run_openblas_remote);
                 c->fd_req = fq;
                 c->fd_rep = fr;
             }
         } else {
-            note("; openblas_skx: %s%s", "could not start the OPENBLAS_CORETYPE=SkylakeX server", "");
+            note("openblas_skx: could not start the OPENBLAS_CORETYPE=SkylakeX server");
         }
     }
 #else
-    note("openblas: %s%s", "disabled or not found at configure time (meson -Dpeers)", "");
+    note("openblas: disabled or not found at configure time (meson -Dpeers)");
 #endif
 #if SGB_HAVE_DNNL
     omp_set_num_threads(1);
     if (dnnl_engine_create(&dn.eng, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&dn.stream, dn.eng, dnnl_stream_default_flags) != dnnl_success) {
-        note("; onednn: %s%s", "engine creation failed", "");
+        note("onednn: engine creation failed");
         return;
     }
     const dnnl_version_t *v = dnnl_version();
     char ver[32];
     snprintf(ver, sizeof ver, "%d.%d.%d", v->major, v->minor, v->patch);
-    note("; onednn %s: 1 OpenMP thread, matmul impl '%s'", ver, dnnl_matmul_impl(64, 64, 64));
+    note("onednn %s: 1 OpenMP thread, matmul impl '%s' (64x64x64 NN)", ver, dnnl_matmul_impl(64, 64, 64));
     size_t ws[SGB_LEVELS];
     sgb_working_sets(t, ws);
     const int levels = quick ? SGB_L2 + 1 : SGB_LEVELS;
-    bool first = true;
     for (int l = 0; l < levels; l++) {
         char args[32];
         pctx *c = sgb_ctx_alloc(sizeof *c);
         c->n = sgb_elems_for(ws[l], 2);
-        if (first)
-            note(", eltwise impl '%s'%s", dnnl_relu_impl(c->n), "");
-        first = false;
+        if (l == 0)
+            note("onednn eltwise relu impl '%s'", dnnl_relu_impl(c->n));
         snprintf(args, sizeof args, "n:%zu", c->n);
         c->meta = sgb_meta_add("relu", "onednn", args, 0, 8.0 * c->n, l, SGB_BW_COPY);
         const char *names[] = {"n"};
@@ -467,6 +474,6 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
     for (size_t s = 0; s < ns; s++)
         add_peer_matmul(t, "onednn", &shapes[s], run_dnnl_matmul);
 #else
-    note("; onednn: %s%s", "disabled or not found at configure time (meson -Dpeers)", "");
+    note("onednn: disabled or not found at configure time (meson -Dpeers)");
 #endif
 }
