@@ -265,7 +265,7 @@ int main(int argc, char **argv)
 
     sgb_register_ceilings(&topo, quick);
     sgb_register_kernels(&topo, quick);
-    sgb_register_train(quick);
+    sgb_register_train();
     if (!no_peers)
         sgb_register_peers(&topo, quick);
     const sgb_impl *impls;

@@ -76,7 +76,7 @@ size_t sgb_matmul_shapes(bool quick, sgb_shape *out, size_t cap);
 void sgb_add_matmul(const sgb_topo *t, const sgb_impl *impl, sg_trans ta, sg_trans tb, size_t m, size_t n,
                     size_t k);
 void sgb_register_kernels(const sgb_topo *t, bool quick);
-void sgb_register_train(bool quick);
+void sgb_register_train(void); /* the same in quick and full runs */
 void sgb_register_peers(const sgb_topo *t, bool quick);
 /* Peer notes for the summary ("openblas: core Prescott", "onednn: not built"). */
 const char *sgb_peer_notes(void);

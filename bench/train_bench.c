@@ -35,9 +35,12 @@ static void run_train(sgb_state *st, void *p)
     }
     sgb_counter_rate(st, "FLOP/s", c->meta->flops);
     sgb_counter_rate(st, "elements/s", (double)c->steps);
+    const double r = sgb_roofline_seconds_of(c->meta, c->impl->peak);
+    if (r > 0)
+        sgb_counter_rate(st, "roofline", r);
 }
 
-void sgb_register_train(bool quick)
+void sgb_register_train(void)
 {
     char err[128];
     data_ok = sg_train_random(&data, 4, 2, 30, 1, 0, err, sizeof err) == 0;
@@ -63,6 +66,5 @@ void sgb_register_train(bool quick)
             const int64_t values[] = {(int64_t)c->steps};
             sgb_register_meta(c->meta, run_train, c, 1, names, values);
         }
-        (void)quick;
     }
 }
