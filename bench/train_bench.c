@@ -35,9 +35,9 @@ static void run_train(sgb_state *st, void *p)
     }
     sgb_counter_rate(st, "FLOP/s", c->meta->flops);
     sgb_counter_rate(st, "elements/s", (double)c->steps);
-    const double r = sgb_roofline_seconds_of(c->meta, c->impl->peak);
-    if (r > 0)
-        sgb_counter_rate(st, "roofline", r);
+    const double roof = sgb_roofline_seconds_of(c->meta, c->impl->peak);
+    if (roof > 0)
+        sgb_counter_rate(st, "roofline", roof);
 }
 
 void sgb_register_train(void)
