@@ -6,4 +6,4 @@ bash tools/install-deps.sh
 [ -d build ] || meson setup build
 meson compile -C build
 ./build/src/simdgrad info
-./build/src/simdgrad train --isa all --grad-at-zero all
+./build/src/simdgrad bench --quick
