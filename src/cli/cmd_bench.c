@@ -30,6 +30,9 @@ static bool candidate(const char *rel, char *out, size_t len)
 
 int sg_cmd_bench(int argc, char **argv)
 {
+    /* simdgrad-bench validates its own arguments; the CLI fuzzer must never exec it. */
+    if (sg_cli_validate_only)
+        return SG_EXIT_OK;
     char path[PATH_MAX + 32];
     const char *env = getenv("SIMDGRAD_BENCH");
     if (env && *env)
