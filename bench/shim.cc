@@ -103,7 +103,14 @@ void sgb_counter(sgb_state *st, const char *name, double value) { S(st).counters
 void sgb_skip(sgb_state *st, const char *message) { S(st).SkipWithError(message); }
 
 void sgb_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
-void sgb_initialize(int *argc, char **argv) { benchmark::Initialize(argc, argv); }
+static std::string program_name = "simdgrad-bench";
+
+void sgb_initialize(int *argc, char **argv)
+{
+    if (*argc > 0 && argv[0])
+        program_name = argv[0];
+    benchmark::Initialize(argc, argv);
+}
 bool sgb_report_unrecognized(int argc, char **argv)
 {
     return benchmark::ReportUnrecognizedArguments(argc, argv);
@@ -115,7 +122,8 @@ size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user)
     // without it, so the path travels through the flag; /dev/null when nobody wants the file.
     std::string path = json_path ? json_path : "/dev/null";
     std::string flag = "--benchmark_out=" + path;
-    std::vector<char> arg0(1, '\0');
+    std::vector<char> arg0(program_name.begin(), program_name.end());
+    arg0.push_back('\0');
     std::vector<char> arg1(flag.begin(), flag.end());
     arg1.push_back('\0');
     char *argv[] = {arg0.data(), arg1.data(), nullptr};
