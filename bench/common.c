@@ -129,3 +129,9 @@ void sgb_ctx_free_all(void)
     ctxs = NULL;
     n_ctxs = cap_ctxs = 0;
 }
+
+int64_t sgb_batch_for(double work)
+{
+    const double b = 262144.0 / (work > 1 ? work : 1);
+    return b < 1 ? 1 : (int64_t)b;
+}

@@ -18,13 +18,6 @@ typedef struct kctx {
     size_t m, nn, k; /* matmul */
 } kctx;
 
-/* Enough calls per batch that the framework's bookkeeping is noise (~2^18 elementary ops). */
-static int64_t batch_for(double work)
-{
-    double b = 262144.0 / (work > 1 ? work : 1);
-    return b < 1 ? 1 : (int64_t)b;
-}
-
 /* Per iteration the roofline time; as a rate that is the attained fraction of the roofline. */
 static void roofline_counter(sgb_state *st, const kctx *c)
 {
@@ -42,7 +35,7 @@ static void run_elementwise(sgb_state *st, void *p)
     sgb_fill(h, c->n, 11, true);
     sgb_fill(dy, c->n, 12, false);
     sgb_fill(out, c->n, 13, false);
-    const int64_t batch = batch_for((double)c->n);
+    const int64_t batch = sgb_batch_for((double)c->n);
     if (c->what == K_RELU) {
         while (sgb_keep_running_batch(st, batch))
             for (int64_t r = 0; r < batch; r++)
@@ -66,7 +59,7 @@ static void run_matmul(sgb_state *st, void *p)
     float *a = sgb_alloc(m * k), *b = sgb_alloc(k * n), *out = sgb_alloc(m * n);
     sgb_fill(a, m * k, 21, false);
     sgb_fill(b, k * n, 22, false);
-    const int64_t batch = batch_for((double)m * (double)n * (double)k);
+    const int64_t batch = sgb_batch_for((double)m * (double)n * (double)k);
     while (sgb_keep_running_batch(st, batch))
         for (int64_t r = 0; r < batch; r++)
             c->impl->k.matmul(c->ta, c->tb, m, n, k, a, lda, b, ldb, out, n);

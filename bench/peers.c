@@ -53,12 +53,6 @@ typedef struct pctx {
 } pctx;
 
 #if SGB_HAVE_OPENBLAS || SGB_HAVE_DNNL
-static int64_t batch_for(double work)
-{
-    double b = 262144.0 / (work > 1 ? work : 1);
-    return b < 1 ? 1 : (int64_t)b;
-}
-
 static void matmul_counters(sgb_state *st, const pctx *c)
 {
     const double r = sgb_roofline_seconds_of(c->meta, NULL);
@@ -116,7 +110,7 @@ static void run_openblas(sgb_state *st, void *p)
     float *a = sgb_alloc(c->m * c->k), *b = sgb_alloc(c->k * c->n), *out = sgb_alloc(c->m * c->n);
     sgb_fill(a, c->m * c->k, 21, false);
     sgb_fill(b, c->k * c->n, 22, false);
-    const int64_t batch = batch_for((double)c->m * c->n * c->k);
+    const int64_t batch = sgb_batch_for((double)c->m * c->n * c->k);
     while (sgb_keep_running_batch(st, batch))
         for (int64_t r = 0; r < batch; r++)
             sgemm(c->ta, c->tb, c->m, c->n, c->k, a, b, out);
@@ -164,7 +158,7 @@ static bool write_full(int fd, const void *buf, size_t len)
 static void run_openblas_remote(sgb_state *st, void *p)
 {
     const pctx *c = p;
-    const int64_t batch = batch_for((double)c->m * c->n * c->k);
+    const int64_t batch = sgb_batch_for((double)c->m * c->n * c->k);
     srv_req q = {(int32_t)c->ta, (int32_t)c->tb, (int64_t)c->m, (int64_t)c->n, (int64_t)c->k, batch};
     while (sgb_keep_running_batch(st, batch)) {
         double secs;
@@ -282,7 +276,7 @@ static void run_dnnl_matmul(sgb_state *st, void *p)
         sgb_skip(st, "oneDNN matmul primitive creation failed");
     } else {
         dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}};
-        const int64_t batch = batch_for((double)m * n * k);
+        const int64_t batch = sgb_batch_for((double)m * n * k);
         while (sgb_keep_running_batch(st, batch)) {
             for (int64_t r = 0; r < batch; r++)
                 dnnl_primitive_execute(prim, dn.stream, 3, args);
@@ -334,7 +328,7 @@ static void run_dnnl_relu(sgb_state *st, void *p)
     } else {
         dnnl_exec_arg_t fargs[2] = {{DNNL_ARG_SRC, hm}, {DNNL_ARG_DST, om}};
         dnnl_exec_arg_t bargs[3] = {{DNNL_ARG_SRC, hm}, {DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_DIFF_SRC, om}};
-        const int64_t batch = batch_for((double)n);
+        const int64_t batch = sgb_batch_for((double)n);
         while (sgb_keep_running_batch(st, batch)) {
             for (int64_t r = 0; r < batch; r++)
                 dnnl_primitive_execute(prim, dn.stream, bwd ? 3 : 2, bwd ? bargs : fargs);

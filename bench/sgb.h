@@ -111,6 +111,10 @@ double sgb_roofline_seconds_of(const sgb_meta *m, const char *isa);
    path is NULL) after the given header. */
 int sgb_summary_write(const char *path, const char *header);
 
+/* Calls per timed batch for `work` elementary operations per call: ~2^18 operations per batch,
+   so the framework's per-batch bookkeeping is noise. */
+int64_t sgb_batch_for(double work);
+
 /* ---- Aligned scratch with deterministic contents ---- */
 float *sgb_alloc(size_t n);
 /* Zeroed benchmark context, freed by sgb_ctx_free_all() after the run. */
