@@ -1,5 +1,6 @@
 /* Scratch buffers and the per-benchmark metadata registry. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +135,25 @@ int64_t sgb_batch_for(double work)
 {
     const double b = 262144.0 / (work > 1 ? work : 1);
     return b < 1 ? 1 : (int64_t)b;
+}
+
+bool sgb_check_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                      const float *b, size_t ldb, const float *c, size_t ldc)
+{
+    /* 16 sampled elements (always including both corners) against a double-precision dot
+       product; the tolerance allows any summation order of k float products. */
+    for (size_t s = 0; s < 16 && m && n; s++) {
+        const size_t i = s == 0 ? 0 : s == 1 ? m - 1 : (s * 7919) % m;
+        const size_t j = s == 0 ? 0 : s == 1 ? n - 1 : (s * 104729) % n;
+        double acc = 0, mag = 0;
+        for (size_t p = 0; p < k; p++) {
+            const double x = ta == SG_NO_TRANS ? a[i * lda + p] : a[p * lda + i];
+            const double y = tb == SG_NO_TRANS ? b[p * ldb + j] : b[j * ldb + p];
+            acc += x * y;
+            mag += fabs(x * y);
+        }
+        if (fabs(c[i * ldc + j] - acc) > 1e-5 * (double)(k + 1) * (mag + 1e-30))
+            return false;
+    }
+    return true;
 }

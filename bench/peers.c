@@ -114,7 +114,11 @@ static void run_openblas(sgb_state *st, void *p)
     while (sgb_keep_running_batch(st, batch))
         for (int64_t r = 0; r < batch; r++)
             sgemm(c->ta, c->tb, c->m, c->n, c->k, a, b, out);
-    matmul_counters(st, c);
+    if (!sgb_check_matmul(c->ta, c->tb, c->m, c->n, c->k, a, c->ta == SG_NO_TRANS ? c->k : c->m, b,
+                          c->tb == SG_NO_TRANS ? c->n : c->k, out, c->n))
+        sgb_skip(st, "cblas_sgemm gave a wrong result");
+    else
+        matmul_counters(st, c);
     free(a);
     free(b);
     free(out);
@@ -166,6 +170,10 @@ static void run_openblas_remote(sgb_state *st, void *p)
             sgb_skip(st, "openblas server died");
             return;
         }
+        if (secs < 0) {
+            sgb_skip(st, "cblas_sgemm (server) gave a wrong result");
+            return;
+        }
         sgb_set_iteration_time(st, secs);
     }
     matmul_counters(st, c);
@@ -197,7 +205,10 @@ int sgb_openblas_server_main(void)
         const double t0 = now();
         for (int64_t r = 0; r < q.iters; r++)
             sgemm((sg_trans)q.ta, (sg_trans)q.tb, m, n, k, a, b, out);
-        const double secs = now() - t0;
+        double secs = now() - t0;
+        if (!sgb_check_matmul((sg_trans)q.ta, (sg_trans)q.tb, m, n, k, a, q.ta == SG_NO_TRANS ? k : m, b,
+                              q.tb == SG_NO_TRANS ? n : k, out, n))
+            secs = -1; /* the parent skips the benchmark with an error */
         if (!write_full(1, &secs, sizeof secs))
             break;
     }
@@ -282,7 +293,11 @@ static void run_dnnl_matmul(sgb_state *st, void *p)
                 dnnl_primitive_execute(prim, dn.stream, 3, args);
             dnnl_stream_wait(dn.stream);
         }
-        matmul_counters(st, c);
+        if (!sgb_check_matmul(c->ta, c->tb, m, n, k, a, c->ta == SG_NO_TRANS ? k : m, b,
+                              c->tb == SG_NO_TRANS ? n : k, out, n))
+            sgb_skip(st, "oneDNN matmul gave a wrong result");
+        else
+            matmul_counters(st, c);
     }
     dnnl_memory_destroy(am);
     dnnl_memory_destroy(bm);
@@ -334,11 +349,22 @@ static void run_dnnl_relu(sgb_state *st, void *p)
                 dnnl_primitive_execute(prim, dn.stream, bwd ? 3 : 2, bwd ? bargs : fargs);
             dnnl_stream_wait(dn.stream);
         }
-        sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-        sgb_counter_rate(st, "elements/s", (double)n);
-        const double r = sgb_roofline_seconds_of(c->meta, NULL);
-        if (r > 0)
-            sgb_counter_rate(st, "roofline", r);
+        /* Sampled check (numeric: oneDNN may give -0 where the contract says +0). */
+        bool right = true;
+        for (size_t s = 0; s < 64 && right; s++) {
+            const size_t i = (s * 2654435761u) % n;
+            const float want = h[i] > 0 ? (bwd ? dy[i] : h[i]) : 0.0f;
+            right = out[i] == want || h[i] != h[i];
+        }
+        if (!right) {
+            sgb_skip(st, "oneDNN eltwise ReLU gave a wrong result");
+        } else {
+            sgb_counter_rate(st, "bytes/s", c->meta->bytes);
+            sgb_counter_rate(st, "elements/s", (double)n);
+            const double r = sgb_roofline_seconds_of(c->meta, NULL);
+            if (r > 0)
+                sgb_counter_rate(st, "roofline", r);
+        }
     }
     dnnl_memory_destroy(hm);
     dnnl_memory_destroy(dym);

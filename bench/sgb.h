@@ -115,6 +115,10 @@ int sgb_summary_write(const char *path, const char *header);
    so the framework's per-batch bookkeeping is noise. */
 int64_t sgb_batch_for(double work);
 
+/* A peer's matmul result is plausible: sampled elements match a double-precision product. */
+bool sgb_check_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                      const float *b, size_t ldb, const float *c, size_t ldc);
+
 /* ---- Aligned scratch with deterministic contents ---- */
 float *sgb_alloc(size_t n);
 /* Zeroed benchmark context, freed by sgb_ctx_free_all() after the run. */
