@@ -102,6 +102,28 @@ def test_sizes(exe):
     print("sizes: synthetic topology, override flag, environment override and clamp as expected")
 
 
+def check_ratios(doc, md):
+    """The summary's "x scalar" and "x auto" columns are ratios of the JSON's CPU times."""
+    cpu = {b["name"]: b["cpu_time"] for b in doc["benchmarks"] if b.get("run_type") == "iteration"}
+    hand = [i for i in ("avx2", "avx512", "neon", "sve") if i in doc["context"]["isas_available"].split(", ")]
+    if not hand:
+        return
+    rows = 0
+    for line in md.splitlines():
+        m = re.match(r"^\| (relu/n:\d+|matmul_nn/m:\d+/n:\d+/k:\d+) \| (\w+) \| [^|]+ \| ([\d.]+) \| ([\d.]+) \|", line)
+        if not m:
+            continue
+        kernel, args = m.group(1).split("/", 1)
+        t = {impl: cpu.get(f"{kernel}/{impl}/{args}") for impl in ["scalar"] + hand}
+        autos = [v for k, v in cpu.items() if k.startswith(f"{kernel}/auto_") and k.endswith("/" + args)]
+        best = min(t[i] for i in hand if t[i])
+        check(t[m.group(2)] == best, f"{line}: best ISA is not the fastest in the JSON")
+        for printed, ref in ((float(m.group(3)), t["scalar"] / best), (float(m.group(4)), min(autos) / best)):
+            check(abs(printed - ref) <= 0.006 + 1e-3 * ref, f"{line}: {printed} but the JSON gives {ref:.4f}")
+        rows += 1
+    check(rows >= 3, f"only {rows} relu/matmul_nn rows checked")
+
+
 def test_quick(simdgrad):
     with tempfile.TemporaryDirectory() as d:
         p = run([simdgrad, "bench", "--quick", "--save", "--results-dir", d, "--benchmark_min_time=0.001"],
@@ -125,6 +147,7 @@ def test_quick(simdgrad):
                   "no relu row with a speed-up over scalar in the summary")
             check(re.search(r"^\| matmul_nn/m:4/n:30/k:3 \| ", md, re.M) is not None, "training shape row missing")
         check("## simdgrad bench (quick" in p.stdout, "the summary was not printed")
+        check_ratios(doc, md)
     print(f"quick: {len(names)} benchmarks, JSON and Markdown summary written")
 
 
