@@ -185,11 +185,30 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
     }
 }
 
-/* Last resort (huge k with B transposed and no packing buffer): the reference loop, one fmaf each. */
+/* Last resort (B transposed with k > TRANSPOSE_FLOATS and narrow n, or no packing buffer): one fmaf chain
+   per output as in the reference, but four rows at a time so four independent chains overlap instead of
+   each waiting on the FMA latency. */
 static void direct_scalar(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
                           const float *b, size_t b_row, size_t b_col, float *c, size_t ldc)
 {
-    for (size_t i = 0; i < m; i++)
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        for (size_t j = 0; j < n; j++) {
+            float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+            const float *ai = a + i * a_row;
+            for (size_t p = 0; p < k; p++) {
+                const float bv = b[p * b_row + j * b_col];
+                acc0 = fmaf(ai[p * a_col], bv, acc0);
+                acc1 = fmaf(ai[a_row + p * a_col], bv, acc1);
+                acc2 = fmaf(ai[2 * a_row + p * a_col], bv, acc2);
+                acc3 = fmaf(ai[3 * a_row + p * a_col], bv, acc3);
+            }
+            c[i * ldc + j] = acc0;
+            c[(i + 1) * ldc + j] = acc1;
+            c[(i + 2) * ldc + j] = acc2;
+            c[(i + 3) * ldc + j] = acc3;
+        }
+    for (; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
             for (size_t p = 0; p < k; p++)
