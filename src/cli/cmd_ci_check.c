@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "sg_config.h"
 
@@ -915,43 +916,12 @@ out:
 
 /* ------------------------------------------------------------------------------------------------ */
 
-static void usage(FILE *f)
+static int check_range(const char *flag, double v, double lo, double hi, bool whole)
 {
-    fprintf(f,
-            "usage: simdgrad ci-check [--mode icount|time] [--baseline FILE] [--threshold PCT]\n"
-            "       simdgrad ci-check [--mode icount|time] --update-baseline [--baseline FILE]\n"
-            "\n"
-            "  --mode icount     (default) exact instruction counts per kernel call under callgrind:\n"
-            "                    scalar, auto_avx2 (reference at -O3 -mavx2) and avx2; AVX-512 is invisible\n"
-            "                    to valgrind. Default baseline "
-            "results/baseline/icount-<compiler>-<version>.json\n"
-            "  --mode time       Google Benchmark wall clock, random interleaving, compare.py + U test\n"
-            "  --baseline FILE   baseline to compare against / to write (time mode: required)\n"
-            "  --threshold PCT   allowed growth in percent (default 2 for icount, 5 for time)\n"
-            "  --update-baseline measure and (atomically) replace the baseline instead of comparing\n"
-            "icount options:\n"
-            "  --reps N          calls per case (default 3; counts are per call)\n"
-            "  --driver PATH     simdgrad-icount (default: next to simdgrad or <builddir>/perf)\n"
-            "time options:\n"
-            "  --contender FILE  compare this saved run instead of running the benchmarks\n"
-            "  --bench PATH      simdgrad-bench (default: next to simdgrad or <builddir>/bench)\n"
-            "  --filter REGEX    --benchmark_filter for the run\n"
-            "  --repetitions N   repetitions per benchmark (default 10)\n"
-            "  --alpha P         U-test significance level (default 0.05)\n"
-            "  --metric real|cpu gate on real time (default; dedicated runners) or CPU time\n"
-            "  --compare-py PATH Google Benchmark's compare.py (default /usr/share/benchmark/compare.py)\n"
-            "\n"
-            "exit: 0 no regression, 1 regression, 2 cannot compare (usage, tools, baseline mismatch)\n");
-}
-
-static int parse_number(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    const double v = strtod(s, &end);
-    if (!*s || *end || errno || !(v >= lo && v <= hi))
-        return sg_cli_error(CMD, "%s wants a number in [%g, %g], got '%s'", flag, lo, hi, s), -1;
-    *out = v;
+    if (!(v >= lo && v <= hi) || (whole && v != floor(v)))
+        return sg_cli_error(CMD, "%s wants a %s in [%g, %g], got %g", flag, whole ? "whole number" : "number",
+                            lo, hi, v),
+               -1;
     return 0;
 }
 
@@ -960,66 +930,51 @@ int sg_cmd_ci_check(int argc, char **argv)
     const char *mode = "icount", *baseline = NULL, *driver = NULL, *bench = NULL, *contender = NULL,
                *filter = NULL, *compare = NULL, *metric = "real";
     double threshold = -1, alpha = 0.05, reps = 3, repetitions = 10;
-    int update = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return SG_EXIT_OK;
-        }
-        if (!strcmp(a, "--update-baseline")) {
-            update = 1;
-            continue;
-        }
-        static const char *const valued[] = {"--mode",   "--baseline",    "--threshold",  "--reps",
-                                             "--driver", "--bench",       "--contender",  "--filter",
-                                             "--alpha",  "--repetitions", "--compare-py", "--metric"};
-        const char *val = NULL, *flag = NULL;
-        char key[32];
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
-            const size_t l = strlen(valued[k]);
-            if (!strncmp(a, valued[k], l) && (a[l] == '\0' || a[l] == '=')) {
-                flag = valued[k];
-                if (a[l] == '=')
-                    val = a + l + 1;
-                else if (i + 1 < argc)
-                    val = argv[++i];
-                else
-                    return sg_cli_error(CMD, "%s needs a value (see simdgrad ci-check --help)", flag);
-                break;
-            }
-        }
-        if (!flag)
-            return sg_cli_error(CMD, "unknown option '%s' (see simdgrad ci-check --help)", a);
-        snprintf(key, sizeof key, "%s", flag);
-        if (!strcmp(key, "--mode"))
-            mode = val;
-        else if (!strcmp(key, "--baseline"))
-            baseline = val;
-        else if (!strcmp(key, "--driver"))
-            driver = val;
-        else if (!strcmp(key, "--bench"))
-            bench = val;
-        else if (!strcmp(key, "--contender"))
-            contender = val;
-        else if (!strcmp(key, "--filter"))
-            filter = val;
-        else if (!strcmp(key, "--compare-py"))
-            compare = val;
-        else if (!strcmp(key, "--metric"))
-            metric = val;
-        else if (!strcmp(key, "--threshold") ? parse_number(key, val, 0, 1e6, &threshold)
-                 : !strcmp(key, "--alpha")   ? parse_number(key, val, 1e-12, 1, &alpha)
-                 : !strcmp(key, "--reps")    ? parse_number(key, val, 1, 1000, &reps)
-                                             : parse_number(key, val, 1, 10000, &repetitions))
-            return SG_EXIT_USAGE;
-    }
-    if (reps != floor(reps) || repetitions != floor(repetitions))
-        return sg_cli_error(CMD, "--reps and --repetitions want whole numbers");
+    bool update = false;
+    sg_arg args[] = {
+        {"--mode", SG_ARG_STRING, &mode, "icount|time  instruction counts (default) or wall clock", false},
+        {"--baseline", SG_ARG_STRING, &baseline,
+         "FILE  baseline to compare against / to write (default for icount: "
+         "results/baseline/icount-<compiler>-<version>.json; time: required)",
+         false},
+        {"--threshold", SG_ARG_DOUBLE, &threshold, "PCT  allowed growth (default 2 for icount, 5 for time)",
+         false},
+        {"--update-baseline", SG_ARG_FLAG, &update, "measure and atomically replace the baseline", false},
+        {"--reps", SG_ARG_DOUBLE, &reps, "N  icount: calls per case (default 3; counts are per call)", false},
+        {"--driver", SG_ARG_STRING, &driver,
+         "PATH  icount: simdgrad-icount (default: beside simdgrad or ../perf)", false},
+        {"--contender", SG_ARG_STRING, &contender, "FILE  time: compare this saved run instead of running",
+         false},
+        {"--bench", SG_ARG_STRING, &bench,
+         "PATH  time: simdgrad-bench (default: beside simdgrad or ../bench)", false},
+        {"--filter", SG_ARG_STRING, &filter, "REGEX  time: --benchmark_filter for the run", false},
+        {"--repetitions", SG_ARG_DOUBLE, &repetitions, "N  time: repetitions per benchmark (default 10)",
+         false},
+        {"--alpha", SG_ARG_DOUBLE, &alpha, "P  time: U-test significance level (default 0.05)", false},
+        {"--metric", SG_ARG_STRING, &metric, "real|cpu  time: gate on real (default) or CPU time", false},
+        {"--compare-py", SG_ARG_STRING, &compare,
+         "PATH  time: Google Benchmark's compare.py (default /usr/share/benchmark/compare.py)", false},
+    };
+    const int pr =
+        sg_args_parse(CMD, argc, argv, args, sizeof args / sizeof args[0],
+                      "Performance-regression gate: instruction counts under callgrind (scalar, auto_avx2,\n"
+                      "avx2; valgrind hides AVX-512) or wall clock with compare.py's U test.\n"
+                      "Exit: 0 no regression, 1 regression, 2 cannot compare (usage, tools, baseline).");
+    if (pr == SG_ARGS_HELP)
+        return SG_EXIT_OK;
+    if (pr != SG_ARGS_OK)
+        return SG_EXIT_USAGE;
+    if (args[2].seen && check_range("--threshold", threshold, 0, 1e6, false))
+        return SG_EXIT_USAGE;
+    if (check_range("--alpha", alpha, 1e-12, 1, false) || check_range("--reps", reps, 1, 1000, true) ||
+        check_range("--repetitions", repetitions, 1, 10000, true))
+        return SG_EXIT_USAGE;
     if (!strcmp(mode, "icount")) {
         if (contender || bench || filter || compare || strcmp(metric, "real"))
             return sg_cli_error(CMD,
                                 "--contender/--bench/--filter/--compare-py/--metric are for --mode time");
+        if (sg_cli_validate_only)
+            return SG_EXIT_OK;
         return icount_mode(baseline, threshold < 0 ? 2.0 : threshold, update, driver, (unsigned)reps);
     }
     if (!strcmp(mode, "time")) {
@@ -1027,6 +982,8 @@ int sg_cmd_ci_check(int argc, char **argv)
             return sg_cli_error(CMD, "--driver is for --mode icount");
         if (strcmp(metric, "real") && strcmp(metric, "cpu"))
             return sg_cli_error(CMD, "--metric must be real or cpu, got '%s'", metric);
+        if (sg_cli_validate_only)
+            return SG_EXIT_OK;
         return time_mode(baseline, threshold < 0 ? 5.0 : threshold, alpha, update, bench, contender, filter,
                          (unsigned)repetitions, compare, !strcmp(metric, "cpu"));
     }

@@ -12,13 +12,14 @@ run ci-check --help
 [ $rc -eq 0 ] && grep -q -- '--update-baseline' "$WORK/out" || fail "--help"
 expect2 "unknown option '--frobnicate'" ci-check --frobnicate
 expect2 "--mode must be icount or time" ci-check --mode wallclock
-expect2 "--threshold wants a number" ci-check --threshold abc
+expect2 "--threshold: expected a finite number" ci-check --threshold abc
 expect2 "--threshold wants a number" ci-check --threshold -1
 expect2 "--baseline needs a value" ci-check --baseline
 expect2 "no instruction-count baseline $WORK/none.json" ci-check --baseline "$WORK/none.json"
 expect2 "needs --baseline FILE" ci-check --mode time
 expect2 "are for --mode time" ci-check --contender x.json
-expect2 "want whole numbers" ci-check --reps 2.5
+expect2 "--reps wants a whole number" ci-check --reps 2.5
+expect2 "--threshold given more than once" ci-check --threshold 1 --threshold 2
 expect2 "--metric must be real or cpu" ci-check --mode time --metric wall --baseline x.json
 
 # A baseline from another compiler: refused with both identities named, nothing measured.
