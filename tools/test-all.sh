@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="${1:-}"
+# A fresh machine needs the packages first; on a ready one this is a quick no-op.
+bash tools/install-deps.sh
 failed=()
 start_all=$(date +%s)
 for stage in tools/stages/[0-9]*.sh; do

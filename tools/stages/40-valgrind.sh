@@ -2,6 +2,7 @@
 # The C test programs under valgrind memcheck (errors fail the run). Valgrind hides AVX-512 from
 # CPUID, so this covers the scalar and AVX2 paths; sizes are scaled down (memcheck is ~30x slower).
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 [ -d build ] || meson setup build --werror
 meson compile -C build
 export SIMDGRAD_TEST_SCALE=small

@@ -3,6 +3,7 @@
 # FUZZ_SECONDS (default 60). A crash leaves its input in build-fuzz/artifacts/ and fails the stage;
 # add such an input to tests/fuzz/corpus/<target>/ once fixed so it stays a regression test.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 secs="${FUZZ_SECONDS:-60}"
 if [ ! -d build-fuzz ]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
