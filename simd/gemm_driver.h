@@ -14,6 +14,7 @@
 #ifndef SG_GEMM_DRIVER_H
 #define SG_GEMM_DRIVER_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,10 @@ typedef struct sg_gemm_blocking {
     size_t kc;     /* k per block (the B micro-panel kc x nr stays in L1) */
     size_t nc;     /* columns of op(B) packed per block (multiple of nr) */
 } sg_gemm_blocking;
+
+/* The entry points take the ISA's kernels as pointers to constants; forcing them inline lets the
+   compiler call those kernels directly (measured: +4-6% instructions on TN shapes otherwise). */
+#define SG_GEMM_INLINE static inline __attribute__((always_inline))
 
 #define SG_GEMM_MAX_TILE 512 /* mr * nr upper bound for the edge scratch tile */
 
@@ -158,6 +163,109 @@ static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *
     }
     free(buf);
     return 0;
+}
+
+/* ---- Unpacked paths: small shapes, where packing costs more than it saves ---- */
+
+/* Vectors over n for a row-major B (row stride ldb): C[i][j] for all i < m, j < n. */
+typedef void (*sg_gemm_rows_fn)(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                                const float *b, size_t ldb, float *c, size_t ldc);
+/* Vectors over m for a transposed A (contiguous in m), used when n is narrow. */
+typedef void (*sg_gemm_cols_fn)(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                                size_t b_row, size_t b_col, float *c, size_t ldc);
+
+/* Last resort (B transposed with k > TRANSPOSE_FLOATS and narrow n, or no packing buffer): one fmaf chain
+   per output as in the reference, but four rows at a time so four independent chains overlap instead of
+   each waiting on the FMA latency. */
+static inline void sg_gemm_direct_scalar(size_t m, size_t n, size_t k, const float *a, size_t a_row,
+                                         size_t a_col, const float *b, size_t b_row, size_t b_col, float *c,
+                                         size_t ldc)
+{
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        for (size_t j = 0; j < n; j++) {
+            float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+            const float *ai = a + i * a_row;
+            for (size_t p = 0; p < k; p++) {
+                const float bv = b[p * b_row + j * b_col];
+                acc0 = fmaf(ai[p * a_col], bv, acc0);
+                acc1 = fmaf(ai[a_row + p * a_col], bv, acc1);
+                acc2 = fmaf(ai[2 * a_row + p * a_col], bv, acc2);
+                acc3 = fmaf(ai[3 * a_row + p * a_col], bv, acc3);
+            }
+            c[i * ldc + j] = acc0;
+            c[(i + 1) * ldc + j] = acc1;
+            c[(i + 2) * ldc + j] = acc2;
+            c[(i + 3) * ldc + j] = acc3;
+        }
+    for (; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float acc = 0.0f;
+            for (size_t p = 0; p < k; p++)
+                acc = fmaf(a[i * a_row + p * a_col], b[p * b_row + j * b_col], acc);
+            c[i * ldc + j] = acc;
+        }
+}
+
+#define SG_GEMM_TRANSPOSE_FLOATS 4096 /* 16 KiB stack buffer for op(B) chunks in the unpacked NT/TT path */
+
+/* Picks the unpacked path: over m when A is transposed and n narrower than cols_below, over n when B is
+   row-major, else transposes op(B) in chunks so the row kernel applies. */
+SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols_fn, size_t cols_below,
+                                   sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a,
+                                   size_t lda, const float *b, size_t ldb, float *c, size_t ldc)
+{
+    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
+    if (ta == SG_TRANS && n < cols_below && m > n) {
+        cols_fn(m, n, k, a, lda, b, b_row, b_col, c, ldc);
+    } else if (tb == SG_NO_TRANS) {
+        rows_fn(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
+    } else if (k <= SG_GEMM_TRANSPOSE_FLOATS) {
+        /* op(B) columns are rows of the stored B: transpose a chunk of whole columns (all of k) into
+           row-major form, then run the row kernel on that chunk of C. */
+        float bt[SG_GEMM_TRANSPOSE_FLOATS];
+        const size_t chunk = SG_GEMM_TRANSPOSE_FLOATS / k;
+        for (size_t j0 = 0; j0 < n; j0 += chunk) {
+            const size_t nb = sg_gemm_min(chunk, n - j0);
+            for (size_t j = 0; j < nb; j++)
+                for (size_t p = 0; p < k; p++)
+                    bt[p * nb + j] = b[(j0 + j) * ldb + p];
+            rows_fn(m, nb, k, a, a_row, a_col, bt, nb, c + j0, ldc);
+        }
+    } else {
+        sg_gemm_direct_scalar(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc);
+    }
+}
+
+/* One ISA's whole matmul: the empty and k = 0 cases, then the packed driver for shapes big enough to
+   reuse each packed element (m >= min_m, n >= nr/2, m·n·k >= 32^3), else (or when the packing buffer
+   cannot be allocated) the unpacked paths. */
+typedef struct sg_gemm_isa {
+    sg_gemm_blocking blocking;
+    sg_gemm_ukernel_fn ukernel;
+    size_t min_m;
+    sg_gemm_rows_fn rows;
+    sg_gemm_cols_fn cols;
+    size_t cols_below;
+} sg_gemm_isa;
+
+SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans tb, size_t m, size_t n,
+                                   size_t k, const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                                   size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                c[i * ldc + j] = 0.0f;
+        return;
+    }
+    if (m >= isa->min_m && n >= isa->blocking.nr / 2 && (double)m * (double)n * (double)k >= 32.0 * 32 * 32 &&
+        sg_gemm_packed(isa->ukernel, &isa->blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
+        return;
+    sg_gemm_direct(isa->rows, isa->cols, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
 #endif

@@ -4,7 +4,6 @@
  * Every output is one sequential chain acc = fma(a_p, b_p, acc), p = 0..k-1, starting from +0:
  * vectors always run ACROSS outputs (over n, or over m when A is transposed), never across k. */
 #include <immintrin.h>
-#include <math.h>
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
@@ -45,10 +44,6 @@ static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, 
     _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
     UK_ROWS(UK_STORE)
 }
-
-/* KC = 256: the B micro-panel (KC*NR*4 = 16 KiB) plus the A micro-panel (6 KiB) stay in the 32 KiB L1d;
-   the packed A block (MC*KC*4 = 144 KiB) in L2; the packed B block (KC*NC*4 = 2 MiB) in L3. */
-static const sg_gemm_blocking blocking = {MR, NR, 144, 256, 2048};
 
 /* Column vectors for the unpacked row kernel. Only n < 8 needs a partial vector (exact-width moves,
    tail_mask.h); otherwise a ragged edge is covered by a full vector that overlaps columns already done.
@@ -185,80 +180,12 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
     }
 }
 
-/* Last resort (B transposed with k > TRANSPOSE_FLOATS and narrow n, or no packing buffer): one fmaf chain
-   per output as in the reference, but four rows at a time so four independent chains overlap instead of
-   each waiting on the FMA latency. */
-static void direct_scalar(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
-                          const float *b, size_t b_row, size_t b_col, float *c, size_t ldc)
-{
-    size_t i = 0;
-    for (; i + 4 <= m; i += 4)
-        for (size_t j = 0; j < n; j++) {
-            float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
-            const float *ai = a + i * a_row;
-            for (size_t p = 0; p < k; p++) {
-                const float bv = b[p * b_row + j * b_col];
-                acc0 = fmaf(ai[p * a_col], bv, acc0);
-                acc1 = fmaf(ai[a_row + p * a_col], bv, acc1);
-                acc2 = fmaf(ai[2 * a_row + p * a_col], bv, acc2);
-                acc3 = fmaf(ai[3 * a_row + p * a_col], bv, acc3);
-            }
-            c[i * ldc + j] = acc0;
-            c[(i + 1) * ldc + j] = acc1;
-            c[(i + 2) * ldc + j] = acc2;
-            c[(i + 3) * ldc + j] = acc3;
-        }
-    for (; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            float acc = 0.0f;
-            for (size_t p = 0; p < k; p++)
-                acc = fmaf(a[i * a_row + p * a_col], b[p * b_row + j * b_col], acc);
-            c[i * ldc + j] = acc;
-        }
-}
-
-#define TRANSPOSE_FLOATS 4096 /* 16 KiB stack buffer for op(B) chunks in the unpacked NT/TT path */
-
-static void direct(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                   const float *b, size_t ldb, float *c, size_t ldc)
-{
-    const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
-    const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
-    if (ta == SG_TRANS && n < 4 && m > n) {
-        direct_cols(m, n, k, a, lda, b, b_row, b_col, c, ldc);
-    } else if (tb == SG_NO_TRANS) {
-        direct_rows(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
-    } else if (k <= TRANSPOSE_FLOATS) {
-        /* op(B) columns are rows of the stored B: transpose a chunk of whole columns (all of k) into
-           row-major form, then run the row kernel on that chunk of C. */
-        float bt[TRANSPOSE_FLOATS];
-        const size_t chunk = TRANSPOSE_FLOATS / k;
-        for (size_t j0 = 0; j0 < n; j0 += chunk) {
-            const size_t nb = sg_gemm_min(chunk, n - j0);
-            for (size_t j = 0; j < nb; j++)
-                for (size_t p = 0; p < k; p++)
-                    bt[p * nb + j] = b[(j0 + j) * ldb + p];
-            direct_rows(m, nb, k, a, a_row, a_col, bt, nb, c + j0, ldc);
-        }
-    } else {
-        direct_scalar(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc);
-    }
-}
+/* KC = 256: the B micro-panel (KC*NR*4 = 16 KiB) plus the A micro-panel (6 KiB) stay in the 32 KiB L1d;
+   the packed A block (MC*KC*4 = 144 KiB) in L2; the packed B block (KC*NC*4 = 2 MiB) in L3. */
+static const sg_gemm_isa gemm = {{MR, NR, 144, 256, 2048}, ukernel_6x16, MR, direct_rows, direct_cols, 4};
 
 void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)
 {
-    if (m == 0 || n == 0)
-        return;
-    if (k == 0) {
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < n; j++)
-                c[i * ldc + j] = 0.0f;
-        return;
-    }
-    /* Packing pays off once each packed element is reused enough; tiny m or n gain nothing from it. */
-    if (m >= MR && n >= NR / 2 && (double)m * (double)n * (double)k >= 32.0 * 32 * 32 &&
-        sg_gemm_packed(ukernel_6x16, &blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
-        return;
-    direct(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    sg_gemm_matmul(&gemm, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
