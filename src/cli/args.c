@@ -47,8 +47,12 @@ int sg_args_parse_double(const char *s, double *out)
 static void usage(const char *cmd, const sg_arg *args, size_t n_args, const char *summary)
 {
     printf("usage: simdgrad %s [options]\n%s\n\noptions:\n", cmd, summary);
+    int width = 16;
     for (size_t i = 0; i < n_args; i++)
-        printf("  %-16s %s\n", args[i].name, args[i].help);
+        if ((int)strlen(args[i].name) > width)
+            width = (int)strlen(args[i].name);
+    for (size_t i = 0; i < n_args; i++)
+        printf("  %-*s %s\n", width, args[i].name, args[i].help);
 }
 
 static int store(const char *cmd, sg_arg *a, const char *value)
