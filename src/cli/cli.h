@@ -10,7 +10,8 @@
 /* Exit codes: 0 ok, 1 a check failed (e.g. ci-check regression, train disagreement), 2 bad usage/input. */
 enum { SG_EXIT_OK = 0, SG_EXIT_FAIL = 1, SG_EXIT_USAGE = 2 };
 
-/* Prints "simdgrad <cmd>: <message>" to stderr as one line and returns SG_EXIT_USAGE. */
+/* Prints "simdgrad <cmd>: <message>" (cmd NULL: "simdgrad: <message>") to stderr as one line, control
+   characters escaped, and returns SG_EXIT_USAGE. */
 int sg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The whole CLI: argv[0] is the program name, argv[1] the subcommand. */

@@ -183,7 +183,7 @@ static int save_weights(const char *dir, const sg_train_data *t, const sg_train_
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s_%s_g%g.npy", dir, names[i], sg_isa_name(isa), (double)g0);
         if (sg_npy_write(path, w[i], rows[i], cols[i], err, sizeof err) != 0) {
-            fprintf(stderr, "simdgrad %s: %s\n", CMD, err);
+            sg_cli_error(CMD, "%s", err);
             return -1;
         }
     }
@@ -201,7 +201,7 @@ static int write_csv(sg_atomic_file *f, const sg_isa *isas, int n_isas, const fl
                 fprintf(f->fp, "%s,%g,%zu,%.9g\n", sg_isa_name(isas[i]), (double)g0[c], s,
                         (double)res[i][c].loss[s]);
     if (sg_atomic_commit(f, err, sizeof err) != 0) {
-        fprintf(stderr, "simdgrad %s: %s\n", CMD, err);
+        sg_cli_error(CMD, "%s", err);
         return -1;
     }
     return 0;
@@ -345,8 +345,7 @@ int sg_cmd_train(int argc, char **argv)
         for (int c = 0; c < n_conv; c++) {
             sg_train_result *r = &res[i][c];
             if (sg_train_run(sg_kernels_get(isas[i]), &t, g0[c], o.steps, lr, r, err, sizeof err) != 0) {
-                fprintf(stderr, "simdgrad %s: %s\n", CMD, err);
-                rc = SG_EXIT_USAGE;
+                rc = sg_cli_error(CMD, "%s", err);
                 break;
             }
             printf("%-8s %-9g %-16.9g %-16.9g %llu\n", sg_isa_name(isas[i]), (double)g0[c],

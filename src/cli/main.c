@@ -8,12 +8,24 @@
 
 int sg_cli_error(const char *cmd, const char *fmt, ...)
 {
+    /* The message often echoes argv or file contents: escape control characters so that it stays
+       one line whatever the input was. */
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "simdgrad %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (cmd)
+        fprintf(stderr, "simdgrad %s: ", cmd);
+    else
+        fputs("simdgrad: ", stderr);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
     return SG_EXIT_USAGE;
 }
 
@@ -30,7 +42,8 @@ static const struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: simdgrad <command> [options]   (simdgrad <command> --help for details)\n\ncommands:\n");
+    fprintf(out,
+            "usage: simdgrad <command> [options]   (simdgrad <command> --help for details)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nSIMDGRAD_ISA=<scalar|avx2|avx512|neon|sve> forces the kernels' ISA.\n");
@@ -55,6 +68,5 @@ int sg_cli_main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "simdgrad: unknown command '%s' (commands: train, info, bench, ci-check)\n", argv[1]);
-    return SG_EXIT_USAGE;
+    return sg_cli_error(NULL, "unknown command '%s' (commands: train, info, bench, ci-check)", argv[1]);
 }

@@ -6,7 +6,7 @@ usage: run_cases.py SIMDGRAD_EXE CASES_TSV
 Each non-comment line of the cases file is tab-separated:
     name  argv  env  exit  stderr-substring
 argv is split like a shell would (shlex); {fx} is the fixture directory, {out} an output
-directory that must stay empty, {unavailable_isa} an ISA this build/CPU lacks (the case is
+directory that must stay empty, {nl} a newline (the error must still be one line), {unavailable_isa} an ISA this build/CPU lacks (the case is
 skipped when there is none). env is '-' or KEY=VALUE pairs separated by ';'.
 Every `train` case without its own --loss-csv runs with `--loss-csv {out}/loss.csv` prepended, so a bad input that leaves a
 CSV (or its temporary file) behind fails. Each case must also print nothing on stdout and exactly
@@ -57,6 +57,7 @@ def fixtures(fx):
         "extra_data.npy": f4(4, 3) + b"\0\0\0\0",
         "version9.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), }").replace(
             b"NUMPY\x01", b"NUMPY\x09", 1),
+        "descr_newline.npy": npy("{'descr': '<f\n4', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 48),
         "int32.npy": npy("{'descr': '<i4', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 48),
         "bigendian.npy": npy("{'descr': '>f4', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 48),
         "float16.npy": npy("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 3), }", b"\0" * 24),
@@ -137,7 +138,7 @@ def main():
                 skipped += 1
                 continue
             subst = lambda s: s.replace("{fx}", fx).replace("{out}", out).replace(
-                "{unavailable_isa}", unavailable or "")
+                "{unavailable_isa}", unavailable or "").replace("{nl}", "\n")
             argv = [subst(a) for a in shlex.split(argv_t)]
             want = subst(want)
             env = clean_env()
