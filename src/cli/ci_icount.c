@@ -1,0 +1,355 @@
+/* ci-check --mode icount: runs perf/simdgrad-icount under callgrind, which dumps one profile per
+ * kernel x ISA x size case with collection on only around the kernel calls; the instruction counts
+ * (Ir per call) are exact and identical run to run, so a 2% threshold means something even on a noisy
+ * shared machine. Compared against results/baseline/icount-<compiler>.json. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ci_check.h"
+#include "cli/cli.h"
+#include "cli/json.h"
+#include "cli/proc.h"
+#include "npy.h"
+#include "sg_config.h"
+
+#define CMD SG_CI_CMD
+
+typedef struct counts {
+    size_t n;
+    char **names;
+    uint64_t *ir; /* instructions per call */
+} counts;
+
+static void counts_add(counts *c, const char *name, uint64_t ir)
+{
+    c->names = sg_xrealloc(c->names, (c->n + 1) * sizeof *c->names);
+    c->ir = sg_xrealloc(c->ir, (c->n + 1) * sizeof *c->ir);
+    c->names[c->n] = strdup(name);
+    c->ir[c->n++] = ir;
+}
+
+static long counts_find(const counts *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->names[i], name))
+            return (long)i;
+    return -1;
+}
+
+/* The build's identity: instruction counts are only comparable within one compiler + build type. */
+static void build_id(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s, %s, %s", SIMDGRAD_COMPILER, SIMDGRAD_BUILDTYPE, SIMDGRAD_CPU_FAMILY);
+}
+
+/* results/baseline/icount-gcc-12.2.0.json: looked up from the working directory, then from the
+   source tree when simdgrad runs from <source>/<builddir>/src. */
+static const char *default_icount_baseline(int for_writing)
+{
+    static char path[PATH_MAX + 128];
+    char file[128];
+    snprintf(file, sizeof file, "icount-%s.json", SIMDGRAD_COMPILER);
+    for (char *p = file; *p; p++)
+        if (*p == ' ' || *p == '/')
+            *p = '-';
+    const char *dirs[2] = {"results/baseline", NULL};
+    char up[PATH_MAX + 64];
+    snprintf(up, sizeof up, "%s/../../results/baseline", sg_exe_dir());
+    dirs[1] = up;
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dirs[i], file);
+        if (for_writing ? sg_dir_exists(dirs[i]) : sg_file_exists(path))
+            return path;
+    }
+    snprintf(path, sizeof path, "results/baseline/%s", file);
+    return path;
+}
+
+/* Parses callgrind's per-case dumps ("desc: Trigger: Client Request: <name>", "summary: <Ir>"). */
+static int read_dumps(const char *dir, unsigned reps, counts *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return sg_cli_error(CMD, "cannot list %s: %s", dir, strerror(errno)), -1;
+    struct dirent *e;
+    char path[PATH_MAX + 256], line[1024];
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "cg.out", 6) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char name[sizeof line] = "";
+        long long total = -1;
+        while (fgets(line, sizeof line, f)) {
+            static const char trig[] = "desc: Trigger: Client Request: ";
+            if (!strncmp(line, trig, sizeof trig - 1)) {
+                snprintf(name, sizeof name, "%s", line + sizeof trig - 1);
+                name[strcspn(name, "\r\n")] = '\0';
+            } else if (!strncmp(line, "summary: ", 9) || (total < 0 && !strncmp(line, "totals: ", 8))) {
+                total = strtoll(strchr(line, ':') + 1, NULL, 10);
+            }
+        }
+        fclose(f);
+        if (!name[0] || total < 0)
+            continue; /* the final at-exit dump, or not ours */
+        /* The total also holds a few instructions of loop overhead, so round rather than divide exactly;
+           the result is as deterministic as the total. */
+        counts_add(out, name, (uint64_t)((total + reps / 2) / reps));
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Runs the driver under callgrind and collects the per-call instruction counts. */
+static int measure_icount(const char *driver_opt, unsigned reps, counts *out)
+{
+    const char *driver = sg_find_helper(driver_opt, "SIMDGRAD_ICOUNT_DRIVER", "simdgrad-icount", "perf");
+    if (!driver) {
+        return sg_cli_error(CMD, "simdgrad-icount not found next to simdgrad or in <builddir>/perf "
+                                 "(built in native builds that have <valgrind/callgrind.h>; "
+                                 "or pass --driver)"),
+               -1;
+    }
+    char tmpl[] = "/tmp/simdgrad-icount-XXXXXX";
+    const char *dir = mkdtemp(tmpl);
+    if (!dir)
+        return sg_cli_error(CMD, "mkdtemp: %s", strerror(errno)), -1;
+    char outfile[PATH_MAX], log[PATH_MAX], list[PATH_MAX], repstr[16];
+    snprintf(outfile, sizeof outfile, "--callgrind-out-file=%s/cg.out", dir);
+    snprintf(log, sizeof log, "%s/valgrind.log", dir);
+    snprintf(list, sizeof list, "%s/cases.txt", dir);
+    snprintf(repstr, sizeof repstr, "%u", reps);
+    char *argv[] = {"valgrind",
+                    "-q",
+                    "--tool=callgrind",
+                    "--collect-atstart=no",
+                    "--dump-instr=no",
+                    outfile,
+                    (char *)driver,
+                    "--reps",
+                    repstr,
+                    NULL};
+    fprintf(stderr, "simdgrad " CMD ": running %s under valgrind --tool=callgrind (%u calls per case)\n",
+            driver, reps);
+    const int rc = sg_proc_run(argv, list, log);
+    int result = 0;
+    if (rc != 0) {
+        size_t len = 0;
+        char *text = sg_slurp(log, &len);
+        if (rc == 127 && (!text || !len))
+            sg_cli_error(CMD, "could not run valgrind (is it installed? Debian: apt-get install valgrind)");
+        else
+            sg_cli_error(CMD, "valgrind/simdgrad-icount failed (exit %d):\n%.*s", rc, (int)len,
+                         text ? text : "");
+        free(text);
+        result = -1;
+    } else {
+        size_t len = 0;
+        char *text = sg_slurp(log, &len); /* the driver's skip notes */
+        if (text && len)
+            fwrite(text, 1, len, stderr);
+        free(text);
+        result = read_dumps(dir, reps, out);
+        if (result == 0 && out->n == 0) {
+            sg_cli_error(CMD, "callgrind produced no per-kernel dumps in %s", dir);
+            result = -1;
+        }
+    }
+    sg_remove_tree(dir);
+    return result;
+}
+
+static int write_icount_baseline(const char *path, const counts *c, unsigned reps)
+{
+#ifdef SIMDGRAD_INJECT_SLOWDOWN
+    (void)path;
+    (void)c;
+    (void)reps;
+    return sg_cli_error(CMD, "refusing to write a baseline from a build with inject_slowdown=%s",
+                        SIMDGRAD_INJECT_SLOWDOWN),
+           -1;
+#else
+    sg_atomic_file f;
+    char err[PATH_MAX + 256];
+    if (sg_atomic_open(&f, path, err, sizeof err) != 0)
+        return sg_cli_error(CMD, "%s", err), -1;
+    fprintf(f.fp,
+            "{\n  \"format\": \"simdgrad-icount-1\",\n  \"compiler\": \"%s\",\n"
+            "  \"buildtype\": \"%s\",\n  \"cpu_family\": \"%s\",\n  \"calls_per_case\": %u,\n"
+            "  \"unit\": \"instructions per call (callgrind Ir)\",\n  \"counts\": {\n",
+            SIMDGRAD_COMPILER, SIMDGRAD_BUILDTYPE, SIMDGRAD_CPU_FAMILY, reps);
+    for (size_t i = 0; i < c->n; i++)
+        fprintf(f.fp, "    \"%s\": %llu%s\n", c->names[i], (unsigned long long)c->ir[i],
+                i + 1 < c->n ? "," : "");
+    fprintf(f.fp, "  }\n}\n");
+    if (sg_atomic_commit(&f, err, sizeof err) != 0)
+        return sg_cli_error(CMD, "%s", err), -1;
+    printf("ci-check icount: wrote %zu counts to %s (%s)\n", c->n, path, SIMDGRAD_COMPILER);
+    return 0;
+#endif
+}
+
+static int cmp_idx_by_name(const void *a, const void *b, void *names)
+{
+    char **n = names;
+    return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
+}
+
+static void counts_free(counts *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->names[i]);
+    free(c->names);
+    free(c->ir);
+    memset(c, 0, sizeof *c);
+}
+
+/* Reads a baseline into *out after checking that it was recorded by a build like this one. */
+static int load_icount_baseline(const char *path, const char *id, counts *out)
+{
+    jv base;
+    int rc = -1;
+    if (!sg_file_exists(path)) {
+        sg_cli_error(CMD,
+                     "no instruction-count baseline %s for this build (%s); create it with "
+                     "'simdgrad ci-check --update-baseline' and commit it",
+                     path, id);
+        return -1;
+    }
+    if (sg_json_load(path, "baseline", &base) != 0)
+        return -1;
+    const char *fmt = sg_json_str(&base, "format"), *comp = sg_json_str(&base, "compiler"),
+               *bt = sg_json_str(&base, "buildtype"), *fam = sg_json_str(&base, "cpu_family");
+    const jv *cs = sg_json_get(&base, "counts");
+    if (!fmt || strcmp(fmt, "simdgrad-icount-1") || !comp || !bt || !fam || !cs || cs->t != J_OBJ) {
+        sg_cli_error(CMD, "%s is not a simdgrad-icount-1 baseline", path);
+    } else if (strcmp(comp, SIMDGRAD_COMPILER) || strcmp(bt, SIMDGRAD_BUILDTYPE) ||
+               strcmp(fam, SIMDGRAD_CPU_FAMILY)) {
+        /* Counts are a property of the generated code: across compilers they differ for reasons
+           that are not regressions. Refuse rather than print nonsense. */
+        sg_cli_error(CMD,
+                     "baseline %s is for %s, %s, %s but this build is %s: instruction counts are not "
+                     "comparable across compilers/build types; use the matching baseline or record one "
+                     "with --update-baseline",
+                     path, comp, bt, fam, id);
+    } else {
+        for (size_t i = 0; i < cs->n; i++)
+            if (cs->items[i].t == J_NUM && cs->items[i].num >= 0)
+                counts_add(out, cs->keys[i], (uint64_t)cs->items[i].num);
+        rc = 0;
+    }
+    sg_json_free(&base);
+    return rc;
+}
+
+/* Prints every change against the baseline; SG_EXIT_FAIL when a case grew by more than threshold %. */
+static int report_icount(const char *baseline, const char *id, double threshold, const counts *base_counts,
+                         const counts *now)
+{
+    /* Stable report order: by name. */
+    size_t *order = sg_xrealloc(NULL, now->n * sizeof *order);
+    for (size_t i = 0; i < now->n; i++)
+        order[i] = i;
+    qsort_r(order, now->n, sizeof *order, cmp_idx_by_name, now->names);
+
+    printf("ci-check icount: %zu cases, build %s, baseline %s, threshold +%.2f%%\n", now->n, id, baseline,
+           threshold);
+#ifdef SIMDGRAD_INJECT_SLOWDOWN
+    printf("ci-check icount: NOTE this build has inject_slowdown=%s (CI self-test build)\n",
+           SIMDGRAD_INJECT_SLOWDOWN);
+#endif
+    size_t changed = 0, regressions = 0, added = 0;
+    char first_bad[2048] = "";
+    int header = 0;
+    for (size_t o = 0; o < now->n; o++) {
+        const size_t i = order[o];
+        const long b = counts_find(base_counts, now->names[i]);
+        const char *verdict;
+        double pct = 0;
+        if (b < 0) {
+            verdict = "new (not in baseline)";
+            added++;
+        } else if (base_counts->ir[b] == now->ir[i]) {
+            continue;
+        } else {
+            changed++;
+            pct = base_counts->ir[b]
+                      ? 100.0 * ((double)now->ir[i] - (double)base_counts->ir[b]) / (double)base_counts->ir[b]
+                      : INFINITY;
+            if (pct > threshold) {
+                verdict = "REGRESSION";
+                if (regressions++ < 8) {
+                    const size_t l = strlen(first_bad);
+                    snprintf(first_bad + l, sizeof first_bad - l, "%s%s", l ? ", " : "", now->names[i]);
+                }
+            } else {
+                verdict = pct < 0 ? "faster" : "within threshold";
+            }
+        }
+        if (!header++)
+            printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
+        if (b < 0)
+            printf("%-44s %14s %14llu %10s  %s\n", now->names[i], "-", (unsigned long long)now->ir[i], "",
+                   verdict);
+        else
+            printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now->names[i],
+                   (unsigned long long)base_counts->ir[b], (unsigned long long)now->ir[i], pct, verdict);
+    }
+    size_t missing = 0;
+    for (size_t i = 0; i < base_counts->n; i++)
+        if (counts_find(now, base_counts->names[i]) < 0) {
+            if (!header++)
+                printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
+            printf("%-44s %14llu %14s %10s  %s\n", base_counts->names[i],
+                   (unsigned long long)base_counts->ir[i], "-", "", "not measured in this run");
+            missing++;
+        }
+    free(order);
+    printf("ci-check icount: %zu unchanged, %zu changed, %zu new, %zu not measured; ",
+           now->n - changed - added, changed, added, missing);
+    if (regressions) {
+        printf("%zu REGRESSION(S) above +%.2f%%: %s%s\n", regressions, threshold, first_bad,
+               regressions > 8 ? ", ..." : "");
+        printf("ci-check icount: if the change is intended, run 'simdgrad ci-check --update-baseline' "
+               "and commit %s\n",
+               baseline);
+        return SG_EXIT_FAIL;
+    }
+    printf("no regression\n");
+    return SG_EXIT_OK;
+}
+
+int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, const char *driver,
+                      unsigned reps)
+{
+    const char *baseline = baseline_opt ? baseline_opt : default_icount_baseline(update);
+    counts base_counts = {0}, now = {0};
+    char id[256];
+    int rc = SG_EXIT_USAGE;
+    build_id(id, sizeof id);
+#ifdef SIMDGRAD_INJECT_SLOWDOWN
+    if (update)
+        return sg_cli_error(CMD, "refusing to write a baseline from a build with inject_slowdown=%s",
+                            SIMDGRAD_INJECT_SLOWDOWN);
+#endif
+    /* The baseline is checked before spending time under valgrind. */
+    if ((update || load_icount_baseline(baseline, id, &base_counts) == 0) &&
+        measure_icount(driver, reps, &now) == 0) {
+        if (update)
+            rc = write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
+        else
+            rc = report_icount(baseline, id, threshold, &base_counts, &now);
+    }
+    counts_free(&base_counts);
+    counts_free(&now);
+    return rc;
+}
