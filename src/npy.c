@@ -291,7 +291,8 @@ void sg_atomic_abort(sg_atomic_file *f)
 
 int sg_atomic_commit(sg_atomic_file *f, char *err, size_t err_len)
 {
-    const bool bad = fflush(f->fp) != 0 || ferror(f->fp);
+    /* fsync before the rename: after a crash the name points at the old file or the whole new one. */
+    const bool bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
     const int e = errno;
     const bool close_bad = fclose(f->fp) != 0;
     f->fp = NULL;

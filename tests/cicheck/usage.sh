@@ -26,7 +26,7 @@ expect2 "--metric must be real or cpu" ci-check --mode time --metric wall --base
 cat >"$WORK/clang.json" <<'JSON'
 {
   "format": "simdgrad-icount-1",
-  "compiler": "clang 14.0.6",
+  "compiler": "othercc 1.0",
   "buildtype": "release",
   "cpu_family": "x86_64",
   "calls_per_case": 3,
@@ -35,7 +35,7 @@ cat >"$WORK/clang.json" <<'JSON'
   }
 }
 JSON
-expect2 "is for clang 14.0.6, release, x86_64 but this build is" ci-check --baseline "$WORK/clang.json"
+expect2 "is for othercc 1.0, release, x86_64 but this build is" ci-check --baseline "$WORK/clang.json"
 grep -q "not comparable across compilers" "$WORK/out" || fail "mismatch message does not say why"
 grep -q "running .* under valgrind" "$WORK/out" && fail "measured despite the mismatch"
 
