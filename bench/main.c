@@ -3,6 +3,7 @@
  * goes to Google Benchmark. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,12 @@ int main(int argc, char **argv)
 
     int rc = n_errors ? 1 : 0;
     if (save) {
+        /* Google Benchmark wrote and closed tmp; make it durable before it takes the real name. */
+        int fd = open(tmp, O_RDONLY);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
         if (rename(tmp, json) != 0) {
             fprintf(stderr, "simdgrad-bench: cannot write %s: %s\n", json, strerror(errno));
             return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "npy.h"
 #include "sgb.h"
 
 typedef struct res {
@@ -208,15 +209,17 @@ int sgb_summary_write(const char *path, const char *header)
         write_body(stdout);
         return 0;
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    /* Temporary file beside path, flushed and renamed over it (src/npy.c's atomic writer). */
+    sg_atomic_file f;
+    char err[256];
+    if (sg_atomic_open(&f, path, err, sizeof err) != 0) {
+        fprintf(stderr, "simdgrad-bench: %s\n", err);
         return -1;
-    fputs(header, f);
-    write_body(f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
+    }
+    fputs(header, f.fp);
+    write_body(f.fp);
+    if (sg_atomic_commit(&f, err, sizeof err) != 0) {
+        fprintf(stderr, "simdgrad-bench: %s\n", err);
         return -1;
     }
     return 0;
