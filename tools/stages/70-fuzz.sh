@@ -14,7 +14,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leak
 meson test -C build-fuzz --suite fuzz --print-errorlogs
 mkdir -p build-fuzz/artifacts
 for bin in build-fuzz/tests/fuzz/fuzz-*; do
-  [ -x "$bin" ] || continue
+  [ -f "$bin" ] && [ -x "$bin" ] || continue # skip meson's fuzz-*.p object folders
   case "$bin" in *replay*) continue ;; esac
   target=${bin##*/fuzz-}
   work=$(mktemp -d)
