@@ -19,8 +19,9 @@ float sgb_avx2_sink;
 double sgb_avx2_fma_scalar(int64_t iters)
 {
     const float m = SGB_MUL, a = SGB_ADD;
-    float c0 = 1.0f, c1 = 1.0f, c2 = 1.0f, c3 = 1.0f, c4 = 1.0f, c5 = 1.0f;
-    float c6 = 1.0f, c7 = 1.0f, c8 = 1.0f, c9 = 1.0f, c10 = 1.0f, c11 = 1.0f;
+    /* Distinct starting values: identical chains would be merged into one by the compiler. */
+    float c0 = 1.0f, c1 = 1.001f, c2 = 1.002f, c3 = 1.003f, c4 = 1.004f, c5 = 1.005f;
+    float c6 = 1.006f, c7 = 1.007f, c8 = 1.008f, c9 = 1.009f, c10 = 1.010f, c11 = 1.011f;
     for (int64_t i = 0; i < iters; i++) {
         SGB_FMA_SS(c0);
         SGB_FMA_SS(c1);
@@ -42,8 +43,12 @@ double sgb_avx2_fma_scalar(int64_t iters)
 double sgb_avx2_fma_ymm(int64_t iters)
 {
     const __m256 m = _mm256_set1_ps(SGB_MUL), a = _mm256_set1_ps(SGB_ADD);
-    __m256 c0 = _mm256_set1_ps(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-    __m256 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    /* Distinct starting values: identical chains would be merged into one by the compiler. */
+#define SGB_START(i) _mm256_set1_ps(1.0f + (float)(i) * 0x1p-10f)
+    __m256 c0 = SGB_START(0), c1 = SGB_START(1), c2 = SGB_START(2), c3 = SGB_START(3), c4 = SGB_START(4);
+    __m256 c5 = SGB_START(5), c6 = SGB_START(6), c7 = SGB_START(7), c8 = SGB_START(8), c9 = SGB_START(9);
+    __m256 c10 = SGB_START(10), c11 = SGB_START(11);
+#undef SGB_START
     for (int64_t i = 0; i < iters; i++) {
         c0 = _mm256_fmadd_ps(c0, m, a);
         c1 = _mm256_fmadd_ps(c1, m, a);

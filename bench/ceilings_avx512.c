@@ -12,8 +12,12 @@ float sgb_avx512_sink;
 double sgb_avx512_fma_zmm(int64_t iters)
 {
     const __m512 m = _mm512_set1_ps(SGB_MUL), a = _mm512_set1_ps(SGB_ADD);
-    __m512 c0 = _mm512_set1_ps(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-    __m512 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    /* Distinct starting values: identical chains would be merged into one by the compiler. */
+#define SGB_START(i) _mm512_set1_ps(1.0f + (float)(i) * 0x1p-10f)
+    __m512 c0 = SGB_START(0), c1 = SGB_START(1), c2 = SGB_START(2), c3 = SGB_START(3), c4 = SGB_START(4);
+    __m512 c5 = SGB_START(5), c6 = SGB_START(6), c7 = SGB_START(7), c8 = SGB_START(8), c9 = SGB_START(9);
+    __m512 c10 = SGB_START(10), c11 = SGB_START(11);
+#undef SGB_START
     for (int64_t i = 0; i < iters; i++) {
         c0 = _mm512_fmadd_ps(c0, m, a);
         c1 = _mm512_fmadd_ps(c1, m, a);

@@ -17,8 +17,8 @@ double sgb_neon_fma_scalar(int64_t iters)
 {
     const float m = SGB_MUL, a = SGB_ADD;
     float c[16];
-    for (int j = 0; j < 16; j++)
-        c[j] = 1.0f;
+    for (int j = 0; j < 16; j++) /* distinct values: identical chains would be merged into one */
+        c[j] = 1.0f + (float)j * 0x1p-10f;
     float c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6], c7 = c[7];
     float c8 = c[8], c9 = c[9], c10 = c[10], c11 = c[11], c12 = c[12], c13 = c[13], c14 = c[14], c15 = c[15];
     for (int64_t i = 0; i < iters; i++) {
@@ -47,8 +47,8 @@ double sgb_neon_fma_q(int64_t iters)
 {
     const float32x4_t m = vdupq_n_f32(SGB_MUL), a = vdupq_n_f32(SGB_ADD);
     float32x4_t c[16];
-    for (int j = 0; j < 16; j++)
-        c[j] = vdupq_n_f32(1.0f);
+    for (int j = 0; j < 16; j++) /* distinct values: identical chains would be merged into one */
+        c[j] = vdupq_n_f32(1.0f + (float)j * 0x1p-10f);
     for (int64_t i = 0; i < iters; i++)
         for (int j = 0; j < 16; j++) /* fully unrolled at -O2+; every chain stays in a register */
             c[j] = vfmaq_f32(a, c[j], m);
