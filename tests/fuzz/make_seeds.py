@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus for fuzz_kernels (tests/fuzz/corpus/kernels/). Re-run after changing
-the input layout of fuzz_kernels.c; the output is checked in so the replay test is stable."""
+"""Writes the hand-made seeds of the fuzz corpora (tests/fuzz/corpus/<target>/). Re-run after changing
+a target's input layout. The corpora also hold inputs named by content hash: units that increased
+coverage in long local runs, merged in with `fuzz-<target> -merge=1 tests/fuzz/corpus/<target> <run dir>`,
+and crash-* inputs that once failed. All are replayed by every build (suite 'fuzz')."""
 import os
 import struct
 import sys
