@@ -239,8 +239,8 @@ SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols
 }
 
 /* One ISA's whole matmul: the empty and k = 0 cases, then the packed driver for shapes big enough to
-   reuse each packed element (m >= min_m, n >= nr/2, m·n·k >= 32^3), else (or when the packing buffer
-   cannot be allocated) the unpacked paths. */
+   reuse each packed element (m >= min_m, n >= nr/2, m·n·k >= pack_min_mnk), else (or when the packing
+   buffer cannot be allocated) the unpacked paths. */
 typedef struct sg_gemm_isa {
     sg_gemm_blocking blocking;
     sg_gemm_ukernel_fn ukernel;
@@ -248,6 +248,9 @@ typedef struct sg_gemm_isa {
     sg_gemm_rows_fn rows;
     sg_gemm_cols_fn cols;
     size_t cols_below;
+    /* Smallest m·n·k worth packing: below it the unpacked kernels, whose operands still fit in
+       L1/L2, are faster (measured per ISA, see the matmul.c files). */
+    double pack_min_mnk;
 } sg_gemm_isa;
 
 SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans tb, size_t m, size_t n,
@@ -262,7 +265,8 @@ SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans
                 c[i * ldc + j] = 0.0f;
         return;
     }
-    if (m >= isa->min_m && n >= isa->blocking.nr / 2 && (double)m * (double)n * (double)k >= 32.0 * 32 * 32 &&
+    if (m >= isa->min_m && n >= isa->blocking.nr / 2 &&
+        (double)m * (double)n * (double)k >= isa->pack_min_mnk &&
         sg_gemm_packed(isa->ukernel, &isa->blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
         return;
     sg_gemm_direct(isa->rows, isa->cols, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);

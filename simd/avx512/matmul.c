@@ -156,9 +156,12 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
 
 /* KC = 128: the B micro-panel (KC*NR*4 = 16 KiB) plus the A micro-panel (6 KiB) stay in the 32 KiB L1d;
    the packed A block (MC*KC*4 = 72 KiB) in L2; the packed B block (KC*NC*4 = 1 MiB) in L3.
-   Measured against KC = 96/192 and an 8x48 tile: within noise, see docs/x86-kernels.md. */
-static const sg_gemm_isa gemm = {
-    {MR, NR, 144, 128, 2048}, ukernel_12x32, MR / 2, direct_rows, direct_cols, 8};
+   Measured against KC = 96/192 and an 8x48 tile: within noise, see docs/x86-kernels.md.
+   Packing from 384^3 up: the unpacked kernels ran 2.5x faster at 32^3-64^3 and 10-20% faster at 128^3
+   and 256^3 (NN 256^3: 111 vs 90 GFLOP/s); at 512^3 NT fell to 51 against 80 packed (simdgrad-bench,
+   2026-11-26). */
+static const sg_gemm_isa gemm = {{MR, NR, 144, 128, 2048}, ukernel_12x32, MR / 2, direct_rows, direct_cols, 8,
+                                 384.0 * 384 * 384};
 
 void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                       const float *b, size_t ldb, float *c, size_t ldc)
