@@ -171,8 +171,9 @@ int sg_isa_check_name(const char *origin, const char *name, sg_isa *out, char *m
     sg_isa isa;
     sg_isa_list_available(avail, sizeof avail);
     if (sg_isa_parse(name, &isa) != 0) {
-        snprintf(msg, msg_len, "%s: unknown ISA '%s' (known: scalar, avx2, avx512, neon, sve; available here: %s)",
-                 origin, name, avail);
+        snprintf(msg, msg_len,
+                 "%s: unknown ISA '%s' (known: scalar, avx2, avx512, neon, sve; available here: %s)", origin,
+                 name, avail);
         return -1;
     }
     if (!sg_isa_available(isa)) {

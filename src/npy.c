@@ -171,7 +171,8 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
                 FAIL("garbled .npy header (bad shape tuple)");
             have_shape = true;
         } else {
-            FAIL("garbled .npy header (unexpected or repeated key '%s')", printable(key, shown, sizeof shown));
+            FAIL("garbled .npy header (unexpected or repeated key '%s')",
+                 printable(key, shown, sizeof shown));
         }
         if (eat(&c, '}'))
             break;

@@ -5,10 +5,10 @@
 
 #include "simdgrad.h"
 
-#define SG_DECLARE_ISA_KERNELS(prefix)                                                                \
-    void prefix##matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a,        \
-                        size_t lda, const float *b, size_t ldb, float *c, size_t ldc);                 \
-    void prefix##relu(size_t n, const float *x, float *y);                                             \
+#define SG_DECLARE_ISA_KERNELS(prefix)                                                                       \
+    void prefix##matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,  \
+                        const float *b, size_t ldb, float *c, size_t ldc);                                   \
+    void prefix##relu(size_t n, const float *x, float *y);                                                   \
     void prefix##relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
 
 SG_DECLARE_ISA_KERNELS(sg_scalar_);

@@ -16,7 +16,14 @@ extern "C" {
 
 #define SIMDGRAD_VERSION "0.1.0"
 
-typedef enum sg_isa { SG_ISA_SCALAR, SG_ISA_AVX2, SG_ISA_AVX512, SG_ISA_NEON, SG_ISA_SVE, SG_ISA_COUNT } sg_isa;
+typedef enum sg_isa {
+    SG_ISA_SCALAR,
+    SG_ISA_AVX2,
+    SG_ISA_AVX512,
+    SG_ISA_NEON,
+    SG_ISA_SVE,
+    SG_ISA_COUNT
+} sg_isa;
 typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
 
 typedef struct sg_kernels {
@@ -34,11 +41,11 @@ typedef struct sg_kernels {
     void (*relu_grad)(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero);
 } sg_kernels;
 
-const char *sg_isa_name(sg_isa isa);                 /* "scalar","avx2","avx512","neon","sve" */
-int sg_isa_parse(const char *name, sg_isa *out);     /* 0 on success, -1 unknown name */
-bool sg_isa_available(sg_isa isa);                   /* compiled in AND this CPU+OS run it */
-sg_isa sg_isa_best(void);                            /* widest available ISA */
-const sg_kernels *sg_kernels_get(sg_isa isa);        /* NULL when not available */
+const char *sg_isa_name(sg_isa isa);             /* "scalar","avx2","avx512","neon","sve" */
+int sg_isa_parse(const char *name, sg_isa *out); /* 0 on success, -1 unknown name */
+bool sg_isa_available(sg_isa isa);               /* compiled in AND this CPU+OS run it */
+sg_isa sg_isa_best(void);                        /* widest available ISA */
+const sg_kernels *sg_kernels_get(sg_isa isa);    /* NULL when not available */
 
 /* ---- Extensions beyond the core contract ---- */
 

@@ -12,8 +12,8 @@
 #define SG_REF_PREFIX sg_scalar_
 #endif
 #define SG_REF_CAT2(a, b) a##b
-#define SG_REF_CAT(a, b) SG_REF_CAT2(a, b)
-#define SG_REF(name) SG_REF_CAT(SG_REF_PREFIX, name)
+#define SG_REF_CAT(a, b)  SG_REF_CAT2(a, b)
+#define SG_REF(name)      SG_REF_CAT(SG_REF_PREFIX, name)
 
 /* Prototypes for renamed builds; the default prefix is already declared by the header. */
 void SG_REF(matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
