@@ -1,23 +1,7 @@
 /* The implementations timed side by side: the baselines ("scalar", "auto_<isa>") are the
  * reference source compiled again (bench/meson.build), the rest are simdgrad's own tables. */
-#include "sg_config.h"
-#include "sg_kernels_impl.h"
+#include "baselines.h"
 #include "sgb.h"
-
-#include "sgb_build.h"
-
-#if SGB_HAVE_SCALAR_FMA
-SG_DECLARE_ISA_KERNELS(sgb_scalarfma_);
-#endif
-#if SIMDGRAD_HAVE_AVX2
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx2_);
-#endif
-#if SIMDGRAD_HAVE_AVX512
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx512_);
-#endif
-#if SIMDGRAD_HAVE_NEON
-SG_DECLARE_ISA_KERNELS(sgb_auto_neon_);
-#endif
 
 #define SGB_K(isa, prefix)                                                                                   \
     {                                                                                                        \

@@ -7,19 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sg_config.h"
-#include "sg_kernels_impl.h"
-#include "sgb_build.h"
-
-#if SGB_HAVE_SCALAR_FMA
-SG_DECLARE_ISA_KERNELS(sgb_scalarfma_);
-#endif
-#if SIMDGRAD_HAVE_AVX2
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx2_);
-#endif
-#if SIMDGRAD_HAVE_AVX512
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx512_);
-#endif
+#include "baselines.h"
 
 static uint32_t rng = 12345;
 static float rnd(void)
