@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the library into a scratch prefix and builds an outside program against it with
+# pkg-config only (tests/install/consumer.c), as a user of the public API would.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ -d build ] || meson setup build --werror
+meson compile -C build
+dest=$(mktemp -d /tmp/sg-install.XXXXXX)
+trap 'rm -rf "$dest"' EXIT
+meson install -C build --destdir "$dest" --quiet
+pcdir=$(dirname "$(find "$dest" -name simdgrad.pc | head -n 1)")
+export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
+cc -std=c11 -Wall -Wextra -Werror tests/install/consumer.c $(pkg-config --cflags --libs simdgrad) -o "$dest/consumer"
+out=$("$dest/consumer")
+echo "$out"
+want=$'relu 0 0 2 0 3\nrelu_grad 4 2 0\nmatmul 4 5 10 11'
+[ "$out" = "$want" ] || { echo "15-install: consumer printed something else; want:"; echo "$want"; exit 1; }
+echo "15-install: the installed header, library and pkg-config file work for an outside program"
