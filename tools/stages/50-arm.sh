@@ -28,4 +28,10 @@ echo "--- 50-arm: simdgrad info / train under qemu (default CPU, then SVE off)"
 "${qemu[@]}" build-arm/src/simdgrad info
 "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 QEMU_CPU=max,sve=off "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
+echo "--- 50-arm: simdgrad bench under qemu: not built without arm64 Google Benchmark, a clear exit 2"
+rc=0
+"${qemu[@]}" build-arm/src/simdgrad bench --quick 2>"build-arm/bench-skip.txt" || rc=$?
+cat build-arm/bench-skip.txt
+[ "$rc" -eq 2 ] && grep -q "simdgrad-bench not found" build-arm/bench-skip.txt ||
+  { [ -x build-arm/bench/simdgrad-bench ] || { echo "50-arm: bench neither built nor clearly refused"; exit 1; }; }
 echo "50-arm: done in $(( $(date +%s) - t0 )) s"
