@@ -23,7 +23,8 @@ def elementwise(kernel, n, ox, oy, oz, in_place, g0):
 
 
 def matmul(ta, tb, m, n, k, pads, offs):
-    head = bytes([2, ta, tb, m, n, k] + list(pads) + list(offs))
+    big = 7 if max(m, n, k) >= 70 else 0  # fuzz_kernels: a 7 here allows dimensions up to 255
+    head = bytes([2, ta, tb, big, m, n, k] + list(pads) + list(offs))
     return head + floats(m * k + 8) + floats(k * n + 8, 3)
 
 
@@ -34,7 +35,8 @@ for n in (0, 1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257):
         seeds[f"relu_grad-n{n}-g{g0}"] = elementwise(1, n, n % 16, (n * 7) % 16, 3, n % 3 == 0, g0)
 for ta in (0, 1):
     for tb in (0, 1):
-        for (m, n, k) in ((4, 30, 3), (4, 1, 30), (30, 1, 4), (4, 30, 1), (3, 30, 4), (0, 5, 3), (5, 5, 0), (17, 33, 9)):
+        for (m, n, k) in ((4, 30, 3), (4, 1, 30), (30, 1, 4), (4, 30, 1), (3, 30, 4), (0, 5, 3), (5, 5, 0), (17, 33, 9),
+                          (150, 140, 131)):
             seeds[f"matmul-{ta}{tb}-{m}x{n}x{k}"] = matmul(ta, tb, m, n, k, (1, 0, 3), (1, 2, 3, 0))
 
 for name, blob in seeds.items():
