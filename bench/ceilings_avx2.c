@@ -6,9 +6,10 @@
 
 #include "sgb.h"
 
-/* The multiplier and addend keep every chain near 1.0: no overflow, no denormals. */
-#define SGB_MUL 0.999999f
-#define SGB_ADD 1e-6f
+/* The multiplier and addend keep every chain near 1.0 (no overflow, no denormals) yet moving by
+   more than an ulp per round, so tests/bench/test_fma_ceiling.c sees a chain that is skipped. */
+#define SGB_MUL 0.999f
+#define SGB_ADD 0.001f
 
 float sgb_avx2_sink;
 
@@ -19,9 +20,13 @@ float sgb_avx2_sink;
 double sgb_avx2_fma_scalar(int64_t iters)
 {
     const float m = SGB_MUL, a = SGB_ADD;
-    /* Distinct starting values: identical chains would be merged into one by the compiler. */
-    float c0 = 1.0f, c1 = 1.001f, c2 = 1.002f, c3 = 1.003f, c4 = 1.004f, c5 = 1.005f;
-    float c6 = 1.006f, c7 = 1.007f, c8 = 1.008f, c9 = 1.009f, c10 = 1.010f, c11 = 1.011f;
+    /* Distinct starting values 1 + j/1024 (checked by tests/bench/test_fma_ceiling.c): identical
+       chains would be merged into one by the compiler. */
+#define SGB_START(j) (1.0f + (float)(j)*0x1p-10f)
+    float c0 = SGB_START(0), c1 = SGB_START(1), c2 = SGB_START(2), c3 = SGB_START(3), c4 = SGB_START(4);
+    float c5 = SGB_START(5), c6 = SGB_START(6), c7 = SGB_START(7), c8 = SGB_START(8), c9 = SGB_START(9);
+    float c10 = SGB_START(10), c11 = SGB_START(11);
+#undef SGB_START
     for (int64_t i = 0; i < iters; i++) {
         SGB_FMA_SS(c0);
         SGB_FMA_SS(c1);
@@ -44,7 +49,7 @@ double sgb_avx2_fma_ymm(int64_t iters)
 {
     const __m256 m = _mm256_set1_ps(SGB_MUL), a = _mm256_set1_ps(SGB_ADD);
     /* Distinct starting values: identical chains would be merged into one by the compiler. */
-#define SGB_START(i) _mm256_set1_ps(1.0f + (float)(i) * 0x1p-10f)
+#define SGB_START(i) _mm256_set1_ps(1.0f + (float)(i)*0x1p-10f)
     __m256 c0 = SGB_START(0), c1 = SGB_START(1), c2 = SGB_START(2), c3 = SGB_START(3), c4 = SGB_START(4);
     __m256 c5 = SGB_START(5), c6 = SGB_START(6), c7 = SGB_START(7), c8 = SGB_START(8), c9 = SGB_START(9);
     __m256 c10 = SGB_START(10), c11 = SGB_START(11);
@@ -119,4 +124,28 @@ void sgb_avx2_add(size_t n, const float *a, const float *b, float *c)
         _mm256_storeu_ps(c + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
         _mm256_storeu_ps(c + i + 8, _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
     }
+}
+
+/* Non-temporal variants (vmovntps) for the L3 and DRAM levels: they skip the read-for-ownership
+   that a normal store does on a miss, so in DRAM they move only the bytes the kernels are credited
+   with (copy 8, add 12 per element) instead of 12 / 16. The kernels use normal stores and cannot
+   beat these; normal-store loops cannot claim that. b / c must be 32-byte aligned
+   (sgb_alloc_set gives 64). */
+void sgb_avx2_copy_nt(size_t n, const float *a, float *b)
+{
+    for (size_t i = 0; i < n; i += 16) {
+        const __m256 x0 = _mm256_loadu_ps(a + i), x1 = _mm256_loadu_ps(a + i + 8);
+        _mm256_stream_ps(b + i, x0);
+        _mm256_stream_ps(b + i + 8, x1);
+    }
+    _mm_sfence();
+}
+
+void sgb_avx2_add_nt(size_t n, const float *a, const float *b, float *c)
+{
+    for (size_t i = 0; i < n; i += 16) {
+        _mm256_stream_ps(c + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+        _mm256_stream_ps(c + i + 8, _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
+    }
+    _mm_sfence();
 }

@@ -4,8 +4,8 @@
 
 #include "sgb.h"
 
-#define SGB_MUL 0.999999f
-#define SGB_ADD 1e-6f
+#define SGB_MUL 0.999f
+#define SGB_ADD 0.001f
 
 float sgb_avx512_sink;
 
@@ -13,7 +13,7 @@ double sgb_avx512_fma_zmm(int64_t iters)
 {
     const __m512 m = _mm512_set1_ps(SGB_MUL), a = _mm512_set1_ps(SGB_ADD);
     /* Distinct starting values: identical chains would be merged into one by the compiler. */
-#define SGB_START(i) _mm512_set1_ps(1.0f + (float)(i) * 0x1p-10f)
+#define SGB_START(i) _mm512_set1_ps(1.0f + (float)(i)*0x1p-10f)
     __m512 c0 = SGB_START(0), c1 = SGB_START(1), c2 = SGB_START(2), c3 = SGB_START(3), c4 = SGB_START(4);
     __m512 c5 = SGB_START(5), c6 = SGB_START(6), c7 = SGB_START(7), c8 = SGB_START(8), c9 = SGB_START(9);
     __m512 c10 = SGB_START(10), c11 = SGB_START(11);
@@ -81,4 +81,19 @@ void sgb_avx512_add(size_t n, const float *a, const float *b, float *c)
     }
     for (; i < n; i += 16)
         _mm512_storeu_ps(c + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+}
+
+/* Non-temporal variants for L3 / DRAM (see ceilings_avx2.c); b / c 64-byte aligned. */
+void sgb_avx512_copy_nt(size_t n, const float *a, float *b)
+{
+    for (size_t i = 0; i < n; i += 16)
+        _mm512_stream_ps(b + i, _mm512_loadu_ps(a + i));
+    _mm_sfence();
+}
+
+void sgb_avx512_add_nt(size_t n, const float *a, const float *b, float *c)
+{
+    for (size_t i = 0; i < n; i += 16)
+        _mm512_stream_ps(c + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+    _mm_sfence();
 }

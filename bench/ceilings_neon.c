@@ -5,8 +5,8 @@
 
 #include "sgb.h"
 
-#define SGB_MUL 0.999999f
-#define SGB_ADD 1e-6f
+#define SGB_MUL 0.999f
+#define SGB_ADD 0.001f
 
 float sgb_neon_sink;
 

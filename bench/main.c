@@ -270,6 +270,7 @@ int main(int argc, char **argv)
     sgb_register_train();
     if (!no_peers)
         sgb_register_peers(&topo, quick);
+    sgb_register_ceilings_rerun(&topo, quick);
     const sgb_impl *impls;
     const size_t ni = sgb_impls(&impls);
     sgb_context("scalar_baseline", impls[0].detail);

@@ -87,6 +87,7 @@ void sgb_args(sgb_bench *b, int count, const char *const *names, const int64_t *
 }
 
 void sgb_use_manual_time(sgb_bench *b) { B(b)->UseManualTime(); }
+void sgb_repetitions(sgb_bench *b, int n) { B(b)->Repetitions(n); }
 
 int64_t sgb_range(sgb_state *st, int index) { return S(st).range(static_cast<std::size_t>(index)); }
 bool sgb_keep_running_batch(sgb_state *st, int64_t n) { return S(st).KeepRunningBatch(n); }

@@ -25,6 +25,7 @@ typedef void (*sgb_fn)(sgb_state *st, void *ctx);
 sgb_bench *sgb_register(const char *name, sgb_fn fn, void *ctx);
 void sgb_args(sgb_bench *b, int count, const char *const *names, const int64_t *values);
 void sgb_use_manual_time(sgb_bench *b);
+void sgb_repetitions(sgb_bench *b, int n); /* overrides --benchmark_repetitions for b */
 
 /* Inside a callback. */
 int64_t sgb_range(sgb_state *st, int index);
