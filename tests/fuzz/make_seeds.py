@@ -23,7 +23,7 @@ def elementwise(kernel, n, ox, oy, oz, in_place, g0):
 
 
 def matmul(ta, tb, m, n, k, pads, offs):
-    big = 7 if max(m, n, k) >= 70 else 0  # fuzz_kernels: a 7 here allows dimensions up to 255
+    big = 31 if max(m, n, k) >= 70 else 0  # fuzz_kernels: a 31 here allows dimensions up to 160
     head = bytes([2, ta, tb, big, m, n, k] + list(pads) + list(offs))
     return head + floats(m * k + 8) + floats(k * n + 8, 3)
 
