@@ -98,14 +98,14 @@ static void add_fma(const char *isa, sgb_fma_fn fn)
 static sgb_ceiling_isa isas[5];
 static int ni;
 
-/* rerun: the L3 and DRAM ones again, named .../rerun:1, at the end of the run. */
+/* rerun: the L2, L3 and DRAM ones again, named .../rerun:1, at the end of the run. */
 static void register_bw(const sgb_topo *t, bool quick, bool rerun)
 {
     size_t ws[SGB_LEVELS];
     sgb_working_sets(t, ws);
     static const unsigned arrays[SGB_BW_PATTERNS] = {1, 2, 3};
     static const double bytes_per_elem[SGB_BW_PATTERNS] = {4, 8, 12};
-    for (int l = rerun ? SGB_L3 : SGB_L1; l < SGB_LEVELS; l++) {
+    for (int l = rerun ? SGB_L2 : SGB_L1; l < SGB_LEVELS; l++) {
         if (quick && l > SGB_L2)
             break;
         for (int p = 0; p < SGB_BW_PATTERNS; p++)
@@ -123,10 +123,11 @@ static void register_bw(const sgb_topo *t, bool quick, bool rerun)
                 const char *names[] = {"n", "rerun"};
                 const int64_t values[] = {(int64_t)c->n, 1};
                 sgb_bench *b = sgb_register_meta(c->meta, run_bw, c, rerun ? 2 : 1, names, values);
-                /* L3 and DRAM rates swing by 10-20% between benchmarks (the other tenants of this
-                   shared cache and memory, and which physical pages a buffer got); the ceiling is a
-                   maximum, so it gets more samples than the kernels' 3. */
-                if (!quick && l >= SGB_L3)
+                /* L2, L3 and DRAM rates swing by 10-20% between benchmarks (the other tenants of the
+                   shared L3 and memory; which physical pages a buffer got, i.e. conflict misses in
+                   the physically indexed L2/L3); the ceiling is a maximum, so it gets more samples
+                   than the kernels' 3. */
+                if (!quick && l >= SGB_L2)
                     sgb_repetitions(b, 5);
             }
     }

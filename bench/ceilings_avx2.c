@@ -113,16 +113,24 @@ void sgb_avx2_copy(size_t n, const float *a, float *b)
 
 void sgb_avx2_add(size_t n, const float *a, const float *b, float *c)
 {
+    /* All loads of an iteration before its stores, like the kernels (relu_grad): interleaving
+       load-add-store per vector measured ~10% slower in L2 (95-97 vs ~113 GB/s for relu_grad). */
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        _mm256_storeu_ps(c + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
-        _mm256_storeu_ps(c + i + 8, _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
-        _mm256_storeu_ps(c + i + 16, _mm256_add_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16)));
-        _mm256_storeu_ps(c + i + 24, _mm256_add_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24)));
+        const __m256 x0 = _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+        const __m256 x1 = _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+        const __m256 x2 = _mm256_add_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
+        const __m256 x3 = _mm256_add_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
+        _mm256_storeu_ps(c + i, x0);
+        _mm256_storeu_ps(c + i + 8, x1);
+        _mm256_storeu_ps(c + i + 16, x2);
+        _mm256_storeu_ps(c + i + 24, x3);
     }
     for (; i < n; i += 16) {
-        _mm256_storeu_ps(c + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
-        _mm256_storeu_ps(c + i + 8, _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
+        const __m256 x0 = _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+        const __m256 x1 = _mm256_add_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+        _mm256_storeu_ps(c + i, x0);
+        _mm256_storeu_ps(c + i + 8, x1);
     }
 }
 

@@ -54,7 +54,7 @@ typedef struct sgb_ceiling_isa {
     bool far_only; /* non-temporal-store loops: L3 and DRAM only, read is NULL */
 } sgb_ceiling_isa;
 void sgb_register_ceilings(const sgb_topo *t, bool quick);
-/* The L3 and DRAM bandwidth ceilings once more (names end in /rerun:1), registered last: the
+/* The L2, L3 and DRAM bandwidth ceilings once more (names end in /rerun:1), registered last: the
    summary keeps the best of both passes, so a burst of load from the other tenants at one moment
    does not set the ceiling. Nothing in quick runs. */
 void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick);
