@@ -16,4 +16,13 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  # Another release may lack a name (e.g. clang's runtime is versioned): install what exists and
+  # name what does not, so the rest still works and the gap is visible.
+  unavailable=()
+  for p in "${missing[@]}"; do
+    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$p" || unavailable+=("$p")
+  done
+  echo "install-deps: could not install: ${unavailable[*]} (the stages needing them will fail or skip)" >&2
+  exit 1
+fi
