@@ -150,6 +150,14 @@ int sgt_vector_kernels(const sg_kernels *out[SG_ISA_COUNT])
     return count;
 }
 
+int sgt_all_kernels(const sg_kernels *all[SG_ISA_COUNT + 1], int *n_all)
+{
+    all[0] = sg_kernels_get(SG_ISA_SCALAR);
+    const int nvec = sgt_vector_kernels(all + 1);
+    *n_all = nvec + 1;
+    return nvec;
+}
+
 /* ---- RNG ---- */
 
 sgt_rng sgt_rng_seed(uint64_t seed)

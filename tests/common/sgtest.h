@@ -54,6 +54,11 @@ size_t sgt_scaled(size_t full, size_t divisor);
    "SKIP <isa>: ..." for each one that is not. Returns the count. */
 int sgt_vector_kernels(const sg_kernels *out[SG_ISA_COUNT]);
 
+/* all[0] = the scalar table, then every available vector ISA (as sgt_vector_kernels, SKIP lines
+   included). Returns the number of vector ISAs; *n_all counts all[]. all[0] is NULL only if even the
+   scalar table is missing. */
+int sgt_all_kernels(const sg_kernels *all[SG_ISA_COUNT + 1], int *n_all);
+
 /* ---- deterministic RNG (splitmix64: same stream on every platform and compiler) ---- */
 
 typedef struct sgt_rng {

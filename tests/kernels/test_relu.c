@@ -182,13 +182,9 @@ int main(void)
 {
     sgt_install_fault_handler();
     sgt_rng rng = sgt_rng_seed(0x7e1u);
-    const sg_kernels *vec[SG_ISA_COUNT];
-    const int nvec = sgt_vector_kernels(vec);
     const sg_kernels *all[SG_ISA_COUNT + 1];
-    int nall = 0;
-    all[nall++] = sg_kernels_get(SG_ISA_SCALAR);
-    for (int i = 0; i < nvec; i++)
-        all[nall++] = vec[i];
+    int nall;
+    const int nvec = sgt_all_kernels(all, &nall);
     if (!all[0]) {
         sgt_fail("scalar kernels unavailable");
         return sgt_finish("test_relu", 0);
@@ -213,7 +209,7 @@ int main(void)
             continue;
         sweep_n(all, nall, n, &rng, 2);
         for (int i = 0; i < nvec; i++)
-            compare_with_scalar(all[0], vec[i], n, &rng);
+            compare_with_scalar(all[0], all[1 + i], n, &rng);
     }
     return sgt_finish("test_relu", nvec);
 }

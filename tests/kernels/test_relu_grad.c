@@ -239,13 +239,9 @@ int main(void)
     const float g0v[N_G0] = {1.0f, 0.0f, 0.5f, -2.0f, -0.0f, sgt_f32(0x7fc00000u), sgt_f32(0x7f800000u)};
     memcpy(g0_list, g0v, sizeof g0v);
     sgt_rng rng = sgt_rng_seed(0x96ad);
-    const sg_kernels *vec[SG_ISA_COUNT];
-    const int nvec = sgt_vector_kernels(vec);
     const sg_kernels *all[SG_ISA_COUNT + 1];
-    int nall = 0;
-    all[nall++] = sg_kernels_get(SG_ISA_SCALAR);
-    for (int i = 0; i < nvec; i++)
-        all[nall++] = vec[i];
+    int nall;
+    const int nvec = sgt_all_kernels(all, &nall);
     if (!all[0]) {
         sgt_fail("scalar kernels unavailable");
         return sgt_finish("test_relu_grad", 0);
@@ -272,7 +268,7 @@ int main(void)
             continue;
         sweep_n(all, nall, n, &rng, 1, false);
         for (int i = 0; i < nvec; i++)
-            compare_with_scalar(all[0], vec[i], n, &rng);
+            compare_with_scalar(all[0], all[1 + i], n, &rng);
     }
     return sgt_finish("test_relu_grad", nvec);
 }
