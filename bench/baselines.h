@@ -1,5 +1,6 @@
-/* The timed baselines: src/scalar/reference.c compiled again under other names (bench/meson.build).
- * "scalar" is the scalar-FMA rebuild, "auto_<isa>" the -O3 auto-vectorized ones. */
+/* The timed baselines: src/scalar/reference.c compiled again under other names. "scalar" is the
+ * scalar-FMA rebuild (bench/meson.build), "auto_<isa>" the -O3 auto-vectorized rebuild with each
+ * ISA's flags (top-level meson.build: sg_auto_<isa>_table, built where SIMDGRAD_HAVE_AUTO_<ID>). */
 #ifndef SGB_BASELINES_H
 #define SGB_BASELINES_H
 
@@ -10,14 +11,8 @@
 #if SGB_HAVE_SCALAR_FMA
 SG_DECLARE_ISA_KERNELS(sgb_scalarfma_);
 #endif
-#if SIMDGRAD_HAVE_AVX2
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx2_);
-#endif
-#if SIMDGRAD_HAVE_AVX512
-SG_DECLARE_ISA_KERNELS(sgb_auto_avx512_);
-#endif
-#if SIMDGRAD_HAVE_NEON
-SG_DECLARE_ISA_KERNELS(sgb_auto_neon_);
-#endif
+
+/* The auto-vectorized table of each ISA built here, NULL elsewhere (and for scalar). */
+const sg_kernels *sgb_auto_table(sg_isa isa);
 
 #endif

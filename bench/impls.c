@@ -1,16 +1,14 @@
 /* The implementations timed side by side: the baselines ("scalar", "auto_<isa>") are the
- * reference source compiled again (bench/meson.build), the rest are simdgrad's own tables. */
+ * reference source compiled again (bench/meson.build, top-level meson.build), the rest are
+ * simdgrad's own tables. Both lists follow SG_ISA_LIST. */
+#include <stddef.h>
+
 #include "baselines.h"
 #include "sgb.h"
 
-#define SGB_K(isa, prefix)                                                                                   \
-    {                                                                                                        \
-        isa, prefix##matmul, prefix##relu, prefix##relu_grad                                                 \
-    }
-
 size_t sgb_impls(const sgb_impl **out)
 {
-    static sgb_impl list[12];
+    static sgb_impl list[2 * SG_ISA_COUNT];
     static size_t count;
     if (count) {
         *out = list;
@@ -22,31 +20,23 @@ size_t sgb_impls(const sgb_impl **out)
        vfmadd231ss (needs FMA, which AVX2 implies here). */
     if (sg_isa_available(SG_ISA_AVX2))
         list[count++] = (sgb_impl){"scalar", "scalar", "reference.c -O2 " SGB_SCALAR_FMA_FLAGS, false,
-                                   SGB_K(SG_ISA_SCALAR, sgb_scalarfma_)};
+                                   sgb_scalarfma_table};
     else
 #endif
         list[count++] = (sgb_impl){"scalar", "scalar", "reference.c as in libsimdgrad (no FMA instruction)",
                                    false, *sg_kernels_get(SG_ISA_SCALAR)};
-#if SIMDGRAD_HAVE_AVX2
-    if (sg_isa_available(SG_ISA_AVX2))
-        list[count++] = (sgb_impl){"auto_avx2", "avx2", "reference.c -O3 " SGB_AUTO_AVX2_FLAGS, false,
-                                   SGB_K(SG_ISA_AVX2, sgb_auto_avx2_)};
-#endif
-#if SIMDGRAD_HAVE_AVX512
-    if (sg_isa_available(SG_ISA_AVX512))
-        list[count++] = (sgb_impl){"auto_avx512", "avx512", "reference.c -O3 " SGB_AUTO_AVX512_FLAGS, false,
-                                   SGB_K(SG_ISA_AVX512, sgb_auto_avx512_)};
-#endif
-#if SIMDGRAD_HAVE_NEON
-    list[count++] = (sgb_impl){"auto_neon", "neon", "reference.c -O3 (NEON is baseline on aarch64)", false,
-                               SGB_K(SG_ISA_NEON, sgb_auto_neon_)};
-#endif
-    static const sg_isa hand[] = {SG_ISA_AVX2, SG_ISA_AVX512, SG_ISA_NEON, SG_ISA_SVE};
-    for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
-        const sg_kernels *k = sg_kernels_get(hand[i]);
+        /* auto_<isa> where that ISA runs here (SVE's vector length is the CPU's). */
+#define SGB_AUTO_IMPL_(id, name, rank, probe)                                                                \
+    if (sgb_auto_table(SG_ISA_##id) && sg_isa_available(SG_ISA_##id))                                        \
+        list[count++] = (sgb_impl){"auto_" #name, #name, "reference.c " SIMDGRAD_AUTO_##id##_FLAGS, false,   \
+                                   *sgb_auto_table(SG_ISA_##id)};
+    SG_ISA_LIST(SGB_AUTO_IMPL_)
+#undef SGB_AUTO_IMPL_
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_kernels *k = i == SG_ISA_SCALAR ? NULL : sg_kernels_get((sg_isa)i);
         if (k)
             list[count++] =
-                (sgb_impl){sg_isa_name(hand[i]), sg_isa_name(hand[i]), "simdgrad kernels", true, *k};
+                (sgb_impl){sg_isa_name((sg_isa)i), sg_isa_name((sg_isa)i), "simdgrad kernels", true, *k};
     }
     *out = list;
     return count;

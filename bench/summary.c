@@ -71,9 +71,15 @@ static const res *find(const char *group, const char *impl)
     return NULL;
 }
 
+/* simdgrad's own kernels (bench/impls.c marks them): the candidates for "best ISA". */
 static bool is_hand(const char *impl)
 {
-    return !strcmp(impl, "avx2") || !strcmp(impl, "avx512") || !strcmp(impl, "neon") || !strcmp(impl, "sve");
+    const sgb_impl *impls;
+    const size_t n = sgb_impls(&impls);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(impls[i].name, impl))
+            return impls[i].hand;
+    return false;
 }
 
 static double peak_of(const char *isa)

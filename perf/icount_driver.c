@@ -19,9 +19,6 @@
 #if SG_ICOUNT_HAVE_AUTO_AVX2
 /* The scalar reference compiled again with -O3 -mavx2 -mfma (perf/meson.build): what the compiler's
    auto-vectorizer makes of the specification. */
-SG_DECLARE_ISA_KERNELS(sg_auto_avx2_);
-static const sg_kernels auto_avx2_table = {SG_ISA_AVX2, sg_auto_avx2_matmul, sg_auto_avx2_relu,
-                                           sg_auto_avx2_relu_grad};
 #endif
 
 /* The training task's shapes: N=4 samples, 3 inputs (2 + bias), H=30 hidden, 1 output. */
@@ -164,7 +161,7 @@ int main(int argc, char **argv)
     run_isa("scalar", sg_kernels_get(SG_ISA_SCALAR));
     if (sg_isa_available(SG_ISA_AVX2)) {
 #if SG_ICOUNT_HAVE_AUTO_AVX2
-        run_isa("auto_avx2", &auto_avx2_table);
+        run_isa("auto_avx2", &sg_auto_avx2_table);
 #endif
         run_isa("avx2", sg_kernels_get(SG_ISA_AVX2));
     } else if (sg_isa_compiled(SG_ISA_AVX2)) {

@@ -57,6 +57,7 @@ bool sg_cpu_has_avx512_fbwdqvl(void)
 }
 
 bool sg_cpu_has_sve(void) { return false; }
+bool sg_cpu_has_neon(void) { return false; }
 
 static void cpu_model_probe(char *buf, size_t len)
 {
@@ -88,6 +89,8 @@ bool sg_cpu_has_sve(void) { return (getauxval(AT_HWCAP) & HWCAP_SVE) != 0; }
 #else
 bool sg_cpu_has_sve(void) { return false; }
 #endif
+/* Advanced SIMD is mandatory on AArch64 (the NEON library is built only there). */
+bool sg_cpu_has_neon(void) { return true; }
 bool sg_cpu_has_avx2_fma(void) { return false; }
 bool sg_cpu_has_avx512_fbwdqvl(void) { return false; }
 
@@ -117,6 +120,8 @@ static void cpu_model_probe(char *buf, size_t len)
     fclose(f);
 }
 #endif
+
+bool sg_cpu_runs_scalar(void) { return true; }
 
 const char *sg_cpu_model(void)
 {

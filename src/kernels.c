@@ -1,4 +1,5 @@
-/* The kernel tables and the ISA registry: the only place that knows which ISAs were built. */
+/* Dispatch over the ISA list (simdgrad.h): which tables were built, which the CPU runs, which is
+ * the default, and per family whose code each table runs. Nothing here names an ISA or a family. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,9 +7,40 @@
 #include "sg_config.h"
 #include "sg_kernels_impl.h"
 
-/* ---- CI self-test only: meson -Dinject_slowdown=<kernel>/<isa> (see docs/ci-check.md) ----------------
- * Exactly that table entry becomes a wrapper: the real kernel, then a volatile loop proportional to the
- * work, so `simdgrad ci-check` has a known regression to catch. Normal builds define none of this. */
+static const sg_kernels *const compiled[SG_ISA_COUNT] = {
+#define SG_COMPILED_(id, name, rank, probe) [SG_ISA_##id] = SG_WHEN(SIMDGRAD_HAVE_##id, &sg_##name##_table),
+    SG_ISA_LIST(SG_COMPILED_)
+#undef SG_COMPILED_
+};
+
+static const char *const isa_names[SG_ISA_COUNT] = {
+#define SG_NAME_(id, name, rank, probe) [SG_ISA_##id] = #name,
+    SG_ISA_LIST(SG_NAME_)
+#undef SG_NAME_
+};
+
+static const int isa_rank[SG_ISA_COUNT] = {
+#define SG_RANK_(id, name, rank, probe) [SG_ISA_##id] = rank,
+    SG_ISA_LIST(SG_RANK_)
+#undef SG_RANK_
+};
+
+static bool (*const isa_probe[SG_ISA_COUNT])(void) = {
+#define SG_PROBE_(id, name, rank, probe) [SG_ISA_##id] = probe,
+    SG_ISA_LIST(SG_PROBE_)
+#undef SG_PROBE_
+};
+
+static const char *const family_names[SG_FAMILY_COUNT] = {
+#define SG_FAMILY_NAME_(name, params, args, work) [SG_FAMILY_##name] = #name,
+    SG_FAMILY_LIST(SG_FAMILY_NAME_)
+#undef SG_FAMILY_NAME_
+};
+
+/* ---- CI self-test only: meson -Dinject_slowdown=<family>/<isa> (docs/ci-check-code.md) -------------
+ * Exactly that table entry becomes a wrapper: the real kernel, then a volatile loop proportional to
+ * the family's work, so `simdgrad ci-check` has a known regression to catch. Normal builds define
+ * none of this and sg_kernels_get returns the const tables themselves. */
 #ifdef SIMDGRAD_INJECT_SLOWDOWN
 static void sg_inject_burn(size_t work)
 {
@@ -17,97 +49,33 @@ static void sg_inject_burn(size_t work)
         sink += i;
     (void)sink; /* a volatile read: clang counts += as "set but not used" */
 }
-#ifdef SIMDGRAD_INJECT_MATMUL
-static void sg_injected_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a,
-                               size_t lda, const float *b, size_t ldb, float *c, size_t ldc)
+static sg_kernels injected_table;
+#define SG_INJECT_WRAPPER_(name, params, args, work)                                                         \
+    static void sg_injected_##name params                                                                    \
+    {                                                                                                        \
+        compiled[SIMDGRAD_INJECT_ISA]->name args;                                                            \
+        sg_inject_burn(work);                                                                                \
+    }
+SG_FAMILY_LIST(SG_INJECT_WRAPPER_)
+#undef SG_INJECT_WRAPPER_
+/* Before main: the tests, the bench and the icount driver all start single-threaded. */
+__attribute__((constructor)) static void sg_inject_init(void)
 {
-    SIMDGRAD_INJECT_MATMUL(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
-    sg_inject_burn(m * n + k);
+    injected_table = *compiled[SIMDGRAD_INJECT_ISA];
+#define SG_INJECT_PICK_(name, params, args, work)                                                            \
+    if (!strcmp(SIMDGRAD_INJECT_FAMILY, #name))                                                              \
+        injected_table.name = sg_injected_##name;
+    SG_FAMILY_LIST(SG_INJECT_PICK_)
+#undef SG_INJECT_PICK_
 }
-#define SG_PICK_matmul(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_matmul : (fn))
-#endif
-#ifdef SIMDGRAD_INJECT_RELU
-static void sg_injected_relu(size_t n, const float *x, float *y)
+static const sg_kernels *table_of(sg_isa isa)
 {
-    SIMDGRAD_INJECT_RELU(n, x, y);
-    sg_inject_burn(n);
+    return isa == SIMDGRAD_INJECT_ISA ? &injected_table : compiled[isa];
 }
-#define SG_PICK_relu(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_relu : (fn))
-#endif
-#ifdef SIMDGRAD_INJECT_RELU_GRAD
-static void sg_injected_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
-{
-    SIMDGRAD_INJECT_RELU_GRAD(n, h, dy, dx, grad_at_zero);
-    sg_inject_burn(n);
-}
-#define SG_PICK_relu_grad(isa_id, fn) ((isa_id) == SIMDGRAD_INJECT_ISA ? sg_injected_relu_grad : (fn))
-#endif
-#endif
-#ifndef SG_PICK_matmul
-#define SG_PICK_matmul(isa_id, fn) fn
-#endif
-#ifndef SG_PICK_relu
-#define SG_PICK_relu(isa_id, fn) fn
-#endif
-#ifndef SG_PICK_relu_grad
-#define SG_PICK_relu_grad(isa_id, fn) fn
+#else
+static const sg_kernels *table_of(sg_isa isa) { return compiled[isa]; }
 #endif
 /* ---- end of CI self-test hook ---------------------------------------------------------------------- */
-
-#define SG_TABLE(isa_id, prefix)                                                                             \
-    {                                                                                                        \
-        isa_id, SG_PICK_matmul(isa_id, prefix##matmul), SG_PICK_relu(isa_id, prefix##relu),                  \
-            SG_PICK_relu_grad(isa_id, prefix##relu_grad)                                                     \
-    }
-
-static const sg_kernels scalar_table = SG_TABLE(SG_ISA_SCALAR, sg_scalar_);
-#if SIMDGRAD_HAVE_AVX2
-static const sg_kernels avx2_table = SG_TABLE(SG_ISA_AVX2, sg_avx2_);
-#endif
-#if SIMDGRAD_HAVE_AVX512
-static const sg_kernels avx512_table = SG_TABLE(SG_ISA_AVX512, sg_avx512_);
-#endif
-#if SIMDGRAD_HAVE_NEON
-static const sg_kernels neon_table = SG_TABLE(SG_ISA_NEON, sg_neon_);
-#endif
-#if SIMDGRAD_HAVE_SVE
-static const sg_kernels sve_table = SG_TABLE(SG_ISA_SVE, sg_sve_);
-#endif
-
-static const char *const isa_names[SG_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon", "sve"};
-
-/* Compiled-in table for isa, or NULL. */
-static const sg_kernels *compiled_table(sg_isa isa)
-{
-    switch (isa) {
-    case SG_ISA_SCALAR: return &scalar_table;
-#if SIMDGRAD_HAVE_AVX2
-    case SG_ISA_AVX2: return &avx2_table;
-#endif
-#if SIMDGRAD_HAVE_AVX512
-    case SG_ISA_AVX512: return &avx512_table;
-#endif
-#if SIMDGRAD_HAVE_NEON
-    case SG_ISA_NEON: return &neon_table;
-#endif
-#if SIMDGRAD_HAVE_SVE
-    case SG_ISA_SVE: return &sve_table;
-#endif
-    default: return NULL;
-    }
-}
-
-static bool cpu_runs(sg_isa isa)
-{
-    switch (isa) {
-    case SG_ISA_SCALAR: return true;
-    case SG_ISA_AVX2: return sg_cpu_has_avx2_fma();
-    case SG_ISA_AVX512: return sg_cpu_has_avx512_fbwdqvl();
-    case SG_ISA_NEON: return true; /* compiled only for aarch64, where Advanced SIMD is mandatory */
-    case SG_ISA_SVE: return sg_cpu_has_sve();
-    default: return false;
-    }
-}
 
 const char *sg_version(void) { return SIMDGRAD_VERSION; }
 
@@ -125,7 +93,7 @@ int sg_isa_parse(const char *name, sg_isa *out)
     return -1;
 }
 
-bool sg_isa_compiled(sg_isa isa) { return compiled_table(isa) != NULL; }
+bool sg_isa_compiled(sg_isa isa) { return (unsigned)isa < SG_ISA_COUNT && compiled[isa] != NULL; }
 
 bool sg_isa_available(sg_isa isa)
 {
@@ -134,29 +102,57 @@ bool sg_isa_available(sg_isa isa)
     if ((unsigned)isa >= SG_ISA_COUNT)
         return false;
     if (!cache[isa])
-        cache[isa] = (compiled_table(isa) && cpu_runs(isa)) ? 1 : -1;
+        cache[isa] = (compiled[isa] && isa_probe[isa]()) ? 1 : -1;
     return cache[isa] > 0;
 }
 
 sg_isa sg_isa_best(void)
 {
-    /* Widest first; the enum order is not a width order across architectures. */
-    static const sg_isa by_width[] = {SG_ISA_AVX512, SG_ISA_SVE, SG_ISA_AVX2, SG_ISA_NEON};
-    for (size_t i = 0; i < sizeof by_width / sizeof by_width[0]; i++)
-        if (sg_isa_available(by_width[i]))
-            return by_width[i];
-    return SG_ISA_SCALAR;
+    sg_isa best = SG_ISA_SCALAR;
+    for (int i = 0; i < SG_ISA_COUNT; i++)
+        if (sg_isa_available((sg_isa)i) && isa_rank[i] > isa_rank[best])
+            best = (sg_isa)i;
+    return best;
 }
 
-const sg_kernels *sg_kernels_get(sg_isa isa) { return sg_isa_available(isa) ? compiled_table(isa) : NULL; }
+const sg_kernels *sg_kernels_get(sg_isa isa) { return sg_isa_available(isa) ? table_of(isa) : NULL; }
 
-void sg_isa_list_available(char *buf, size_t len)
+const char *sg_family_name(sg_family f) { return (unsigned)f < SG_FAMILY_COUNT ? family_names[f] : NULL; }
+
+int sg_family_parse(const char *name, sg_family *out)
+{
+    for (int i = 0; name && i < SG_FAMILY_COUNT; i++) {
+        if (strcmp(name, family_names[i]) == 0) {
+            if (out)
+                *out = (sg_family)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+sg_isa sg_family_impl(sg_isa isa, sg_family f)
+{
+    if ((unsigned)f >= SG_FAMILY_COUNT || !sg_isa_available(isa))
+        return SG_ISA_COUNT;
+    /* Compared on the const tables: an injected wrapper still runs that ISA's code. */
+    switch (f) {
+#define SG_IMPL_CASE_(name, params, args, work)                                                              \
+    case SG_FAMILY_##name: return compiled[isa]->name == sg_scalar_table.name ? SG_ISA_SCALAR : isa;
+        SG_FAMILY_LIST(SG_IMPL_CASE_)
+#undef SG_IMPL_CASE_
+    default: return SG_ISA_COUNT;
+    }
+}
+
+/* "a, b, c" of the names for which keep() holds. */
+static void list_names(char *buf, size_t len, bool (*keep)(sg_isa))
 {
     size_t used = 0;
     if (len)
         buf[0] = '\0';
     for (int i = 0; i < SG_ISA_COUNT && used < len; i++) {
-        if (!sg_isa_available((sg_isa)i))
+        if (keep && !keep((sg_isa)i))
             continue;
         int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", isa_names[i]);
         if (w < 0)
@@ -165,15 +161,17 @@ void sg_isa_list_available(char *buf, size_t len)
     }
 }
 
+void sg_isa_list_available(char *buf, size_t len) { list_names(buf, len, sg_isa_available); }
+
 int sg_isa_check_name(const char *origin, const char *name, sg_isa *out, char *msg, size_t msg_len)
 {
-    char avail[64];
+    char avail[128], known[128];
     sg_isa isa;
     sg_isa_list_available(avail, sizeof avail);
     if (sg_isa_parse(name, &isa) != 0) {
-        snprintf(msg, msg_len,
-                 "%s: unknown ISA '%s' (known: scalar, avx2, avx512, neon, sve; available here: %s)", origin,
-                 name, avail);
+        list_names(known, sizeof known, NULL);
+        snprintf(msg, msg_len, "%s: unknown ISA '%s' (known: %s; available here: %s)", origin, name, known,
+                 avail);
         return -1;
     }
     if (!sg_isa_available(isa)) {

@@ -16,35 +16,83 @@ extern "C" {
 
 #define SIMDGRAD_VERSION "0.1.0"
 
+/* ---- The ISA list: one line per ISA, the only place an ISA is declared ----
+ * X(ID, name, rank, probe):
+ *   ID     enum suffix (SG_ISA_<ID>) and build flag (SIMDGRAD_HAVE_<ID>, set by simd/<name>/meson.build);
+ *   name   what users type (--isa, SIMDGRAD_ISA) and the folder simd/<name>/ holding its kernels;
+ *   rank   dispatch priority: the available ISA with the highest rank is the default;
+ *   probe  bool probe(void) in src/cpu_features.c: the CPU and OS run this ISA.
+ * The enum order is the order of this list (it is ABI: append, never reorder). meson.build reads the
+ * names from here, so a new ISA is this line, its probe and its folder. */
+#define SG_ISA_LIST(X)                                                                                       \
+    X(SCALAR, scalar, 0, sg_cpu_runs_scalar)                                                                 \
+    X(AVX2, avx2, 2, sg_cpu_has_avx2_fma)                                                                    \
+    X(AVX512, avx512, 4, sg_cpu_has_avx512_fbwdqvl)                                                          \
+    X(NEON, neon, 1, sg_cpu_has_neon)                                                                        \
+    X(SVE, sve, 3, sg_cpu_has_sve)
+
 typedef enum sg_isa {
-    SG_ISA_SCALAR,
-    SG_ISA_AVX2,
-    SG_ISA_AVX512,
-    SG_ISA_NEON,
-    SG_ISA_SVE,
-    SG_ISA_COUNT
+#define SG_ISA_ENUM_(id, name, rank, probe) SG_ISA_##id,
+    SG_ISA_LIST(SG_ISA_ENUM_)
+#undef SG_ISA_ENUM_
+        SG_ISA_COUNT
 } sg_isa;
 typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
 
+/* ---- The kernel families: one line per family, the only place a family is declared ----
+ * X(ctx, name, params, args, work), ctx passed through from SG_FAMILY_ROWS:
+ *   name    the sg_kernels field, the reference sg_scalar_<name> and each ISA's sg_<isa>_<name>;
+ *   params  the signature (the semantics are the scalar reference, src/scalar/reference.c):
+ *     matmul     C[m×n] = op(A)·op(B); row-major; op(A) is m×k, op(B) is k×n; lda/ldb/ldc are row
+ *                strides of the matrices as stored (in elements). Every C element is
+ *                acc = +0; for p = 0..k-1: acc = fmaf(op(A)[i][p], op(B)[p][j], acc).
+ *                C must not overlap A or B.
+ *     relu       y = x > 0 ? x : +0, NaN passes through. y may equal x.
+ *     relu_grad  dx = dy where h > 0, grad_at_zero·dy where h == ±0, +0 where h < 0, NaN where h is
+ *                NaN. dx may equal dy.
+ *   args    the parameter names in order (generic wrappers forward a call with them);
+ *   work    elementary operations of one call, an expression of the parameters (CI's injected
+ *           slowdown scales with it).
+ * Appending a line appends a field to sg_kernels; every ISA's table starts as the scalar one, so a
+ * family may land scalar-only and be vectorized one ISA at a time. */
+/* clang-format off */
+#define SG_FAMILY_ROWS(X, ctx)                                                                               \
+    X(ctx, matmul,                                                                                           \
+      (sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,   \
+       size_t ldb, float *c, size_t ldc),                                                                    \
+      (ta, tb, m, n, k, a, lda, b, ldb, c, ldc), m * n + k)                                                   \
+    X(ctx, relu, (size_t n, const float *x, float *y), (n, x, y), n)                                         \
+    X(ctx, relu_grad, (size_t n, const float *h, const float *dy, float *dx, float grad_at_zero),            \
+      (n, h, dy, dx, grad_at_zero), n)
+/* clang-format on */
+/* The rows above carry a context argument (ctx) for generators that need one, such as a symbol
+   prefix; SG_FAMILY_LIST(X) is the same list for X(name, params, args, work). */
+#define SG_FAMILY_LIST(X)                              SG_FAMILY_ROWS(SG_FAMILY_NO_CTX_, X)
+#define SG_FAMILY_NO_CTX_(X, name, params, args, work) X(name, params, args, work)
+
+/* sg_<name>_fn: the function type of each family. */
+#define SG_FAMILY_FN_TYPE_(name, params, args, work) typedef void sg_##name##_fn params;
+SG_FAMILY_LIST(SG_FAMILY_FN_TYPE_)
+#undef SG_FAMILY_FN_TYPE_
+
+typedef enum sg_family {
+#define SG_FAMILY_ENUM_(name, params, args, work) SG_FAMILY_##name,
+    SG_FAMILY_LIST(SG_FAMILY_ENUM_)
+#undef SG_FAMILY_ENUM_
+        SG_FAMILY_COUNT
+} sg_family;
+
 typedef struct sg_kernels {
     sg_isa isa;
-    /* C[m×n] = op(A)·op(B); row-major; op(A) is m×k, op(B) is k×n; lda/ldb/ldc are row strides
-       of the matrices as stored (in elements). Every C element is
-       acc = +0; for p = 0..k-1: acc = fmaf(op(A)[i][p], op(B)[p][j], acc).
-       C must not overlap A or B. */
-    void (*matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                   const float *b, size_t ldb, float *c, size_t ldc);
-    /* y = x > 0 ? x : +0, NaN passes through. y may equal x. */
-    void (*relu)(size_t n, const float *x, float *y);
-    /* dx = dy where h > 0, grad_at_zero·dy where h == ±0, +0 where h < 0, NaN where h is NaN.
-       dx may equal dy. */
-    void (*relu_grad)(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero);
+#define SG_FAMILY_FIELD_(name, params, args, work) sg_##name##_fn *name;
+    SG_FAMILY_LIST(SG_FAMILY_FIELD_)
+#undef SG_FAMILY_FIELD_
 } sg_kernels;
 
-const char *sg_isa_name(sg_isa isa);             /* "scalar","avx2","avx512","neon","sve" */
+const char *sg_isa_name(sg_isa isa);             /* the list's name; "unknown" out of range */
 int sg_isa_parse(const char *name, sg_isa *out); /* 0 on success, -1 unknown name */
 bool sg_isa_available(sg_isa isa);               /* compiled in AND this CPU+OS run it */
-sg_isa sg_isa_best(void);                        /* widest available ISA */
+sg_isa sg_isa_best(void);                        /* available ISA of the highest rank */
 const sg_kernels *sg_kernels_get(sg_isa isa);    /* NULL when not available */
 
 /* ---- Extensions beyond the core contract ---- */
@@ -67,6 +115,14 @@ int sg_isa_check_name(const char *origin, const char *name, sg_isa *out, char *m
 
 /* Writes the available ISAs as "scalar, avx2, ..." into buf. */
 void sg_isa_list_available(char *buf, size_t len);
+
+/* Family names and per-family dispatch. sg_family_name: "matmul", ...; NULL when out of range.
+   sg_family_parse: 0 and *out on a known name, else -1. sg_family_impl: whose code the table of an
+   available isa runs for family f: isa itself, or SG_ISA_SCALAR where that ISA has no kernel of its
+   own for f (the scalar fallback); SG_ISA_COUNT when isa is not available or f is out of range. */
+const char *sg_family_name(sg_family f);
+int sg_family_parse(const char *name, sg_family *out);
+sg_isa sg_family_impl(sg_isa isa, sg_family f);
 
 /* CPU brand string (x86 CPUID leaf 0x80000002..4, /proc/cpuinfo elsewhere), or "unknown". */
 const char *sg_cpu_model(void);

@@ -14,12 +14,12 @@
 #define SG_REF_CAT2(a, b) a##b
 #define SG_REF_CAT(a, b)  SG_REF_CAT2(a, b)
 #define SG_REF(name)      SG_REF_CAT(SG_REF_PREFIX, name)
+#ifndef SG_REF_ISA
+#define SG_REF_ISA SG_ISA_SCALAR
+#endif
 
 /* Prototypes for renamed builds; the default prefix is already declared by the header. */
-void SG_REF(matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                    const float *b, size_t ldb, float *c, size_t ldc);
-void SG_REF(relu)(size_t n, const float *x, float *y);
-void SG_REF(relu_grad)(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero);
+SG_DECLARE_ISA_KERNELS(SG_REF_PREFIX);
 
 void SG_REF(matmul)(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)
@@ -62,3 +62,8 @@ void SG_REF(relu_grad)(size_t n, const float *h, const float *dy, float *dx, flo
         dx[i] = r;
     }
 }
+
+/* This build's table: every family from this file (sg_scalar_table in the library, the rebuilt
+   baselines' sg_auto_<isa>_table and sgb_scalarfma_table in the benchmarks and the icount driver). */
+#define SG_REF_ENTRY_(prefix, name, params, args, work) .name = prefix##name,
+const sg_kernels SG_REF(table) = {.isa = SG_REF_ISA, SG_FAMILY_ROWS(SG_REF_ENTRY_, SG_REF_PREFIX)};

@@ -80,37 +80,28 @@ static int check(const char *name, const sg_kernels *k)
     return bad;
 }
 
-#define TABLE(prefix)                                                                                        \
-    {                                                                                                        \
-        SG_ISA_SCALAR, prefix##matmul, prefix##relu, prefix##relu_grad                                       \
-    }
-
 int main(void)
 {
     int bad = 0, checked = 0;
 #if SGB_HAVE_SCALAR_FMA
     if (sg_isa_available(SG_ISA_AVX2)) {
-        const sg_kernels k = TABLE(sgb_scalarfma_);
-        bad |= check("scalar (reference.c -mfma)", &k);
+        bad |= check("scalar (reference.c -mfma)", &sgb_scalarfma_table);
         checked++;
     }
 #endif
-#if SIMDGRAD_HAVE_AVX2
-    if (sg_isa_available(SG_ISA_AVX2)) {
-        const sg_kernels k = TABLE(sgb_auto_avx2_);
-        bad |= check("auto_avx2", &k);
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_kernels *k = sgb_auto_table((sg_isa)i);
+        char name[48];
+        snprintf(name, sizeof name, "auto_%s", sg_isa_name((sg_isa)i));
+        if (!k)
+            continue;
+        if (!sg_isa_available((sg_isa)i)) {
+            printf("%s: not checked, this CPU does not run %s\n", name, sg_isa_name((sg_isa)i));
+            continue;
+        }
+        bad |= check(name, k);
         checked++;
     }
-#endif
-#if SIMDGRAD_HAVE_AVX512
-    if (sg_isa_available(SG_ISA_AVX512)) {
-        const sg_kernels k = TABLE(sgb_auto_avx512_);
-        bad |= check("auto_avx512", &k);
-        checked++;
-    } else {
-        printf("auto_avx512: not checked, this CPU has no AVX-512\n");
-    }
-#endif
     if (!checked) {
         printf("SKIP: no baseline rebuild runs on this CPU\n");
         return 77;

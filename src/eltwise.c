@@ -1,0 +1,63 @@
+/* One descriptor per elementwise family (src/eltwise.h). Adding an elementwise family: an adapter
+ * and a line in the table below. */
+#include "eltwise.h"
+
+static void call_relu(const sg_kernels *k, size_t n, const void *const *in, void *const *out, const float *p)
+{
+    (void)p;
+    k->relu(n, in[0], out[0]);
+}
+
+static void call_relu_grad(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
+                           const float *p)
+{
+    k->relu_grad(n, in[0], in[1], out[0], p[0]);
+}
+
+static const sg_eltwise_desc table[] = {
+    {.family = SG_FAMILY_relu,
+     .n_in = 1,
+     .n_out = 1,
+     .in = {SG_ELT_F32},
+     .out = {SG_ELT_F32},
+     .in_names = {"x"},
+     .out_names = {"y"},
+     .alias_in = 0,
+     .call = call_relu},
+    {.family = SG_FAMILY_relu_grad,
+     .n_in = 2,
+     .n_out = 1,
+     .in = {SG_ELT_F32, SG_ELT_F32},
+     .out = {SG_ELT_F32},
+     .in_names = {"h", "dy"},
+     .out_names = {"dx"},
+     .alias_in = 1,
+     .n_params = 1,
+     .param_name = "g0",
+     .n_sweep = 3,
+     .sweep = {1.0f, 0.0f, 0.5f},
+     .call = call_relu_grad},
+};
+
+const sg_eltwise_desc *sg_eltwise_find(sg_family f)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].family == f)
+            return &table[i];
+    return NULL;
+}
+
+size_t sg_eltwise_bytes(sg_elt_type t, size_t n)
+{
+    return t == SG_ELT_MASK2 ? (n + 3) / 4 : n * sizeof(float);
+}
+
+double sg_eltwise_traffic(const sg_eltwise_desc *d, size_t n)
+{
+    double bytes = 0;
+    for (unsigned i = 0; i < d->n_in; i++)
+        bytes += (double)sg_eltwise_bytes(d->in[i], n);
+    for (unsigned i = 0; i < d->n_out; i++)
+        bytes += (double)sg_eltwise_bytes(d->out[i], n);
+    return bytes;
+}
