@@ -1,7 +1,10 @@
 /* ISA-neutral BLIS-style blocking and packing for matmul, in plain C.
  *
- * Included by each ISA's matmul.c so that it is compiled with that ISA's flags; the ISA supplies
- * only a register-blocked microkernel for a full MR x NR tile. Nothing here uses intrinsics.
+ * Included by the x86 matmuls (simd/avx2/matmul.c, simd/avx512/matmul.c) so that it is compiled with
+ * that ISA's flags; the ISA supplies a register-blocked microkernel for a full MR x NR tile and its
+ * unpacked small-shape kernels (sg_gemm_isa below). Nothing here uses intrinsics. The NEON and SVE
+ * matmuls (simd/neon/matmul.c, simd/sve/matmul.c) do not include it: they have their own
+ * register-tiled loops, described at the top of those files.
  *
  * Bit-exactness: every C element must be acc = +0; acc = fmaf(a_p, b_p, acc) for p = 0..k-1 in
  * order. The loop nest therefore splits k only into consecutive KC blocks and carries the
@@ -240,14 +243,15 @@ SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols
 
 /* One ISA's whole matmul: the empty and k = 0 cases, then the packed driver for shapes big enough to
    reuse each packed element (m >= min_m, n >= nr/2, m·n·k >= pack_min_mnk), else (or when the packing
-   buffer cannot be allocated) the unpacked paths. */
+   buffer cannot be allocated) the unpacked paths. The matmul.c files fill it with designated initializers, so
+   every tuned number is labelled where it is set. */
 typedef struct sg_gemm_isa {
-    sg_gemm_blocking blocking;
-    sg_gemm_ukernel_fn ukernel;
-    size_t min_m;
-    sg_gemm_rows_fn rows;
-    sg_gemm_cols_fn cols;
-    size_t cols_below;
+    sg_gemm_blocking blocking;  /* tile and cache blocks of the packed path */
+    sg_gemm_ukernel_fn ukernel; /* full mr x nr tile of the packed path */
+    size_t min_m;               /* smallest m that takes the packed path */
+    sg_gemm_rows_fn rows;       /* unpacked, vectors over n (sg_gemm_direct) */
+    sg_gemm_cols_fn cols;       /* unpacked, vectors over m for a transposed A ... */
+    size_t cols_below;          /* ... used when n < cols_below (and m > n) */
     /* Smallest m·n·k worth packing: below it the unpacked kernels, whose operands still fit in
        L1/L2, are faster (measured per ISA, see the matmul.c files). */
     double pack_min_mnk;

@@ -184,8 +184,15 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
    the packed A block (MC*KC*4 = 144 KiB) in L2; the packed B block (KC*NC*4 = 2 MiB) in L3.
    Packing from 128^3 up: at 32^3 and 64^3 the unpacked kernels ran 2-2.5x faster than the packed path
    (NN 64^3: 103 vs 69 GFLOP/s), at 128^3 they were even (simdgrad-bench, 2026-11-26). */
-static const sg_gemm_isa gemm = {{MR, NR, 144, 256, 2048}, ukernel_6x16, MR, direct_rows, direct_cols, 4,
-                                 128.0 * 128 * 128};
+static const sg_gemm_isa gemm = {
+    .blocking = {.mr = MR, .nr = NR, .mc = 144, .kc = 256, .nc = 2048},
+    .ukernel = ukernel_6x16,
+    .min_m = MR,
+    .rows = direct_rows,
+    .cols = direct_cols,
+    .cols_below = 4,
+    .pack_min_mnk = 128.0 * 128 * 128,
+};
 
 void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)

@@ -160,8 +160,15 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
    Packing from 384^3 up: the unpacked kernels ran 2.5x faster at 32^3-64^3 and 10-20% faster at 128^3
    and 256^3 (NN 256^3: 111 vs 90 GFLOP/s); at 512^3 NT fell to 51 against 80 packed (simdgrad-bench,
    2026-11-26). */
-static const sg_gemm_isa gemm = {{MR, NR, 144, 128, 2048}, ukernel_12x32, MR / 2, direct_rows, direct_cols, 8,
-                                 384.0 * 384 * 384};
+static const sg_gemm_isa gemm = {
+    .blocking = {.mr = MR, .nr = NR, .mc = 144, .kc = 128, .nc = 2048},
+    .ukernel = ukernel_12x32,
+    .min_m = MR / 2,
+    .rows = direct_rows,
+    .cols = direct_cols,
+    .cols_below = 8,
+    .pack_min_mnk = 384.0 * 384 * 384,
+};
 
 void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                       const float *b, size_t ldb, float *c, size_t ldc)

@@ -3,7 +3,8 @@
  * results/baseline/icount-<compiler>.json) and ci_time.c (--mode time: Google Benchmark repetitions
  * gated on the median change AND compare.py's Mann-Whitney U test).
  * Exit codes: 0 no regression, 1 regression, 2 cannot compare (usage, missing tools/baseline,
- * baseline from another compiler/build type). See docs/ci-check.md. */
+ * baseline from another compiler/build type). Usage and gates: README.md, "Performance regressions in
+ * CI"; which file does what: docs/ci-check-code.md. */
 #include <math.h>
 #include <string.h>
 

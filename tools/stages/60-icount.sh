@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Performance-regression gate, deterministic mode: instruction counts per kernel call under callgrind
-# (`simdgrad ci-check`, docs/ci-check.md) against the committed results/baseline/icount-<compiler>.json,
-# then the gate's self-test: a second build with -Dinject_slowdown=relu/<isa> must be flagged naming
-# exactly that kernel (and the training step that calls it), and the unmodified build measured again
-# must be identical. Wall-clock mode is not run here: CI machines are shared and noisy.
+# (`simdgrad ci-check`, README.md "Performance regressions in CI") against the committed
+# results/baseline/icount-<compiler>.json, then the gate's self-test: a second build with
+# -Dinject_slowdown=relu/<isa> must be flagged naming exactly that kernel (and the training step that
+# calls it), and the unmodified build measured again must be identical. Wall-clock mode is not run
+# here: CI machines are shared and noisy.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t0=$(date +%s)
