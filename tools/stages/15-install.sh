@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the library into a scratch prefix and builds an outside program against it with
-# pkg-config only (tests/install/consumer.c), as a user of the public API would.
+# pkg-config only (tests/install/consumer.c), as a user of the public API would. Also checks that the
+# installed simdgrad.pc asks for nothing but the library (the CLI's hwloc and any JSON library stay
+# out) and that the installed archive exports only what the rule allows (tests/install/check_symbols.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d build ] || meson setup build --werror
@@ -10,6 +12,14 @@ trap 'rm -rf "$dest"' EXIT
 meson install -C build --destdir "$dest" --quiet
 pcdir=$(dirname "$(find "$dest" -name simdgrad.pc | head -n 1)")
 export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
+# Requires/Requires.private would make every user install (and, for static linking, link) them;
+# -lhwloc in Libs would do the same without saying so.
+if grep -Eiq '^Requires(\.private)?:|hwloc|json' "$pcdir/simdgrad.pc"; then
+  echo "15-install: the installed simdgrad.pc requires more than the library itself:"; cat "$pcdir/simdgrad.pc"; exit 1
+fi
+lib=$(find "$dest" -name libsimdgrad.a | head -n 1)
+python3 tests/install/check_symbols.py --nm nm --include "$(dirname "$(find "$dest" -name simdgrad.h | head -n 1)")" \
+  "$lib" -- cc
 cc -std=c11 -Wall -Wextra -Werror tests/install/consumer.c $(pkg-config --cflags --libs simdgrad) -o "$dest/consumer"
 out=$("$dest/consumer")
 echo "$out"
