@@ -468,6 +468,10 @@ def parse_args(argv):
     ap.add_argument("--measured", metavar="BENCH_JSON",
                     help="simdgrad bench --save JSON from this machine: adds a model/measured table")
     ap.add_argument("--measured-cpu", default="znver3", help="the model closest to the measured machine")
+    ap.add_argument("--clock-ghz", type=float, help="this machine's core clock, for --measured (else only the "
+                                                     "clock implied by the bench's FMA ceiling is used)")
+    ap.add_argument("--measure-clock", action="store_true",
+                    help="measure the clock with tools/model/clock.c (a dependent-add chain; needs cc)")
     ap.add_argument("--list-kernels", action="store_true", help="print the kernel names and exit")
     ap.add_argument("--jobs", type=int, default=2, help="parallel llvm-mca runs (default 2)")
     return ap.parse_args(argv)
@@ -602,7 +606,8 @@ def main(argv):
     }
     print_table(doc, kernels, cpus)
     if a.measured:
-        print_validation(doc, a.measured, a.measured_cpu, results, jobs)
+        ghz = a.clock_ghz or (measure_clock() if a.measure_clock else None)
+        print_validation(doc, a.measured, a.measured_cpu, results, ghz)
     if a.json:
         text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
         tmp = a.json + ".tmp"
@@ -648,7 +653,24 @@ MEASURED = {
 }
 
 
-def print_validation(doc, path, cpu, results, jobs):
+def measure_clock():
+    """GHz from tools/model/clock.c: one dependent add per cycle, timed in thread CPU time."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    # tools/model/clock.c, or the copy meson puts beside the build tree's copy of this tool
+    src = next((p for p in (os.path.join(here, "clock.c"), os.path.join(here, "simdgrad_model_clock.c"))
+                if os.path.exists(p)), None)
+    if not src:
+        raise UsageError("--measure-clock: clock.c not found beside the tool; pass --clock-ghz")
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "clock")
+        try:
+            run(["cc", "-O2", "-std=c11", "-o", exe, src])
+            return float(run([exe]).split()[0])
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise UsageError(f"--measure-clock: {e}")
+
+
+def print_validation(doc, path, cpu, results, ghz_clock):
     try:
         bench = json.load(open(path))
     except (OSError, ValueError) as e:
@@ -660,13 +682,19 @@ def print_validation(doc, path, cpu, results, jobs):
         raise UsageError("--measured needs a ceiling_fma/avx2 row and an avx2 matmul kernel modelled on "
                          f"--measured-cpu {cpu}")
     flop_per_cycle = 12 * 8 * 2 / roof["cycles_per_iter"]
-    ghz = peak / flop_per_cycle / 1e9
+    ghz_fma = peak / flop_per_cycle / 1e9
     print()
-    print(f"Validation against {path} (model {cpu}): clock = best ceiling_fma/avx2 {peak / 1e9:.1f} GFLOP/s / "
-          f"{flop_per_cycle:.0f} FLOP/cycle (llvm-mca, 12 independent ymm FMAs) = {ghz:.2f} GHz")
+    print(f"Validation against {path} (model {cpu}). Clock A = best ceiling_fma/avx2 {peak / 1e9:.1f} GFLOP/s / "
+          f"{flop_per_cycle:.0f} FLOP/cycle (llvm-mca, 12 independent ymm FMAs) = {ghz_fma:.2f} GHz"
+          + (f"; clock B = {ghz_clock:.2f} GHz (dependent-add chain, tools/model/clock.c)" if ghz_clock else ""))
     print()
-    print("| kernel | bench row | measured (best of reps) | measured /cycle | model /cycle | model / measured |")
-    print("|---|---|---|---|---|---|")
+    head = "| kernel | bench row | measured (best of reps) | model /cycle | measured /cycle (A) | model / measured (A) |"
+    sep = "|---|---|---|---|---|---|"
+    if ghz_clock:
+        head += " measured /cycle (B) | model / measured (B) |"
+        sep += "---|---|"
+    print(head)
+    print(sep)
     for kname, (prefix, counter) in MEASURED.items():
         case = doc["cases"].get(f"{kname}@{cpu}")
         if not case or case["status"] != "ok":
@@ -678,10 +706,12 @@ def print_validation(doc, path, cpu, results, jobs):
             nmin = min(int(b["name"][len(prefix):].split("/")[0]) for b in cand)
             cand = [b for b in cand if b["name"] == f"{prefix}{nmin}"]
         best = max(b[counter] for b in cand)
-        per_cycle = best / (ghz * 1e9)
         unit = "FLOP" if counter == "FLOP/s" else "elem"
-        print(f"| {kname} | {cand[0]['name']} | {best / 1e9:.2f} G{unit}/s | {per_cycle:.2f} | "
-              f"{case['work_per_cycle']:.2f} | {case['work_per_cycle'] / per_cycle:.2f} |")
+        line = f"| {kname} | {cand[0]['name']} | {best / 1e9:.2f} G{unit}/s | {case['work_per_cycle']:.2f} |"
+        for ghz in (ghz_fma, ghz_clock) if ghz_clock else (ghz_fma,):
+            per_cycle = best / (ghz * 1e9)
+            line += f" {per_cycle:.2f} | {case['work_per_cycle'] / per_cycle:.2f} |"
+        print(line)
 
 
 if __name__ == "__main__":
