@@ -109,7 +109,8 @@ KERNELS = [
     dict(name="sve/matmul.tile_4x2v", isa="sve", family="matmul", func="by_columns", fma=32,
          kind="matmul", serves="4 x 2VL tile, A not transposed: 4 k steps per iteration"),
     dict(name="sve/matmul.by_rows", isa="sve", family="matmul", func="sg_sve_matmul", fma=1,
-         kind="matmul", serves="narrow n (n < VL), A transposed: 1 k step, full predicate"),
+         has=[r"^ld1w .*z\d+\.s, uxtw"], kind="matmul",
+         serves="narrow n < VL, A not transposed (4x30*30x1): gather of A, 1 k step, full predicate"),
 ]
 
 BRANCH_X86 = re.compile(r"^(j[a-z]+|loop[a-z]*|jmp|call[a-z]*|ret[a-z]*)$")
@@ -301,7 +302,7 @@ def extract(kernel, build, objdump):
     if not cands:
         raise LookupError(f"no single-block loop matching the selector in {fname}")
     s, e, body, _ = cands[0]
-    return {"object": obj, "function": fname, "offset": ins[s][0], "body": body}
+    return {"object": obj, "function": fname, "offset": ins[s][0] - ins[0][0], "body": body}
 
 
 def mca_source(arch, body):
@@ -472,6 +473,8 @@ def parse_args(argv):
                                                      "clock implied by the bench's FMA ceiling is used)")
     ap.add_argument("--measure-clock", action="store_true",
                     help="measure the clock with tools/model/clock.c (a dependent-add chain; needs cc)")
+    ap.add_argument("--compare", metavar="ISA_A,ISA_B", action="append", default=[],
+                    help="also print ISA_B vs ISA_A per core and kernel pair (neon,sve or avx2,avx512; repeatable)")
     ap.add_argument("--list-kernels", action="store_true", help="print the kernel names and exit")
     ap.add_argument("--jobs", type=int, default=2, help="parallel llvm-mca runs (default 2)")
     return ap.parse_args(argv)
@@ -596,7 +599,7 @@ def main(argv):
                       "sve_vl_bits": CORE[c][3]} for c in cpus},
         "kernels": {k["name"]: {"isa": k["isa"], "function": loops[k["name"]]["function"],
                                 "object": os.path.basename(loops[k["name"]]["object"]),
-                                "loop_offset": f"0x{loops[k['name']]['offset']:x}",
+                                "loop_offset": f"{loops[k['name']]['function']}+0x{loops[k['name']]['offset']:x}",
                                 "serves": k["serves"],
                                 "loop": [f"{mn} {ops}".strip() for _, mn, ops in loops[k["name"]]["body"]]}
                     for k in kernels},
@@ -605,6 +608,8 @@ def main(argv):
                                  if v["status"] == "ok"},
     }
     print_table(doc, kernels, cpus)
+    for spec in a.compare:
+        print_compare(doc, spec, cpus)
     if a.measured:
         ghz = a.clock_ghz or (measure_clock() if a.measure_clock else None)
         print_validation(doc, a.measured, a.measured_cpu, results, ghz)
@@ -651,6 +656,35 @@ MEASURED = {
     "avx2/matmul.rows_4x1": ("matmul_nn/avx2/m:4/n:1/k:30", "FLOP/s"),
     "avx2/matmul.ukernel_6x16": ("matmul_nn/avx2/m:256/n:256/k:256", "FLOP/s"),
 }
+
+
+# Kernels that do the same job in two ISAs (by suffix after "<isa>/"), for --compare.
+PAIRS = {("neon", "sve"): [("relu", "relu"), ("relu_grad", "relu_grad"), ("matmul.tile_4x8", "matmul.tile_4x2v"),
+                           ("matmul.column4", "matmul.by_rows")],
+         ("avx2", "avx512"): [("relu", "relu"), ("relu_grad", "relu_grad"),
+                              ("matmul.ukernel_6x16", "matmul.ukernel_12x32"), ("matmul.rows_4x16", "matmul.rows_4x32")]}
+
+
+def print_compare(doc, spec, cpus):
+    isas = tuple(x.strip() for x in spec.split(","))
+    if isas not in PAIRS:
+        raise UsageError(f"--compare: one of {', '.join(','.join(p) for p in PAIRS)}")
+    a, b = isas
+    print()
+    print(f"{b} vs {a} per core (work per cycle; ratio > 1: {b} faster) — model, not a measurement")
+    print()
+    print(f"| core | VL | kernel ({a} / {b}) | {a} /cycle | {b} /cycle | {b} / {a} | faster |")
+    print("|---|---|---|---|---|---|---|")
+    for c in cpus:
+        for ka, kb in PAIRS[isas]:
+            ca, cb = doc["cases"].get(f"{a}/{ka}@{c}"), doc["cases"].get(f"{b}/{kb}@{c}")
+            if not ca or not cb or ca["status"] != "ok" or cb["status"] != "ok":
+                continue
+            r = cb["work_per_cycle"] / ca["work_per_cycle"]
+            faster = b if r > 1.05 else a if r < 1 / 1.05 else "equal (within 5%)"
+            vl = cb.get("sve_vl_bits") or "–"
+            print(f"| {c} | {vl} | {ka} / {kb} | {ca['work_per_cycle']:.2f} | {cb['work_per_cycle']:.2f} | "
+                  f"{r:.2f} | {faster} |")
 
 
 def measure_clock():
