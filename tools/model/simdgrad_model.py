@@ -162,9 +162,8 @@ def find_llvm(explicit):
 
 
 def known_cpus(mca, triple):
-    out = subprocess.run([mca, f"-mtriple={triple}", "-mcpu=help"], input="", capture_output=True,
-                         text=True).stdout + subprocess.run([mca, f"-mtriple={triple}", "-mcpu=help"],
-                                                            input="", capture_output=True, text=True).stderr
+    p = subprocess.run([mca, f"-mtriple={triple}", "-mcpu=help"], input="", capture_output=True, text=True)
+    out = p.stdout + p.stderr  # the list goes to stdout or stderr depending on the LLVM release
     return set(re.findall(r"^\s+([a-z0-9][a-z0-9.\-_]*)\s+- Select the", out, re.M))
 
 
