@@ -279,10 +279,24 @@ def extract(kernel, build, objdump):
     if not obj:
         raise LookupError(f"no object simd_{kernel['isa']}_{kernel['family']}.c.o under {build}")
     funcs = disassemble(objdump, obj, arch)
-    fname = next((f for f in sorted(funcs) if re.match(rf"^{re.escape(kernel['func'])}(\.|$)", f)), None)
-    if fname is None:
+    # The static helpers may be inlined into the exported entry point (clang inlines ukernel_6x16 into
+    # sg_avx2_matmul, gcc keeps it), so the entry point is searched next.
+    tried = []
+    for want in (kernel["func"], f"sg_{kernel['isa']}_{kernel['family']}"):
+        fname = next((f for f in sorted(funcs) if re.match(rf"^{re.escape(want)}(\.|$)", f)), None)
+        if fname is None or fname in tried:
+            continue
+        tried.append(fname)
+        try:
+            return pick_loop(kernel, arch, obj, fname, funcs[fname])
+        except LookupError as e:
+            err = e
+    if not tried:
         raise LookupError(f"function {kernel['func']} not in {os.path.basename(obj)}")
-    ins = funcs[fname]
+    raise err
+
+
+def pick_loop(kernel, arch, obj, fname, ins):
     cands = []
     for s, e in single_block_loops(ins, arch):
         body = ins[s:e + 1]
