@@ -13,7 +13,6 @@ Exit 77 (skipped) when llvm-mca or llvm-objdump is missing: the model needs LLVM
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

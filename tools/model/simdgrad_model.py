@@ -20,7 +20,6 @@ Exit codes: 0 ok, 2 bad usage or missing tools/objects (one line on stderr).
 """
 import argparse
 import glob
-import hashlib
 import json
 import os
 import re
@@ -318,7 +317,7 @@ def pick_loop(kernel, arch, obj, fname, ins):
     return {"object": obj, "function": fname, "offset": ins[s][0] - ins[0][0], "body": body}
 
 
-def mca_source(arch, body):
+def mca_source(body):
     """Assembly llvm-mca can parse: the backward branch gets a label at the loop top."""
     lines = [".Lsg_loop:"]
     for _, mn, ops in body:
@@ -561,7 +560,7 @@ def main(argv):
             if k["isa"] not in isas:
                 rows.append((k, c, case, None))
                 continue
-            src = mca_source(arch, loops[k["name"]]["body"])
+            src = mca_source(loops[k["name"]]["body"])
             jobs[("k", case)] = (arch, c, src, k["isa"] == "sve")
             rf = roof_for(k)
             rkey = f"{k['isa']}:{rf}@{c}"
