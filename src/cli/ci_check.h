@@ -12,6 +12,10 @@
 int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, const char *driver,
                       unsigned reps);
 
+/* Checks that --update-baseline can write path (creates and removes a temporary file beside it);
+   -1 after an error line naming the flag. */
+int sg_ci_probe_output(const char *path);
+
 /* Wall clock: runs simdgrad-bench (or takes contender_opt) and gates compare.py's output on the median
    change AND the U test; with update, the run atomically replaces baseline. */
 int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,

@@ -14,34 +14,12 @@
 
 #include "cli/ci_check.h"
 #include "cli/cli.h"
-#include "cli/json.h"
+#include "cli/ci_baseline.h"
 #include "cli/proc.h"
 #include "npy.h"
 #include "sg_config.h"
 
 #define CMD SG_CI_CMD
-
-typedef struct counts {
-    size_t n;
-    char **names;
-    uint64_t *ir; /* instructions per call */
-} counts;
-
-static void counts_add(counts *c, const char *name, uint64_t ir)
-{
-    c->names = sg_xrealloc(c->names, (c->n + 1) * sizeof *c->names);
-    c->ir = sg_xrealloc(c->ir, (c->n + 1) * sizeof *c->ir);
-    c->names[c->n] = strdup(name);
-    c->ir[c->n++] = ir;
-}
-
-static long counts_find(const counts *c, const char *name)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->names[i], name))
-            return (long)i;
-    return -1;
-}
 
 /* The build's identity: instruction counts are only comparable within one compiler + build type. */
 static void build_id(char *buf, size_t len)
@@ -73,7 +51,7 @@ static const char *default_icount_baseline(int for_writing)
 }
 
 /* Parses callgrind's per-case dumps ("desc: Trigger: Client Request: <name>", "summary: <Ir>"). */
-static int read_dumps(const char *dir, unsigned reps, counts *out)
+static int read_dumps(const char *dir, unsigned reps, sg_icount_counts *out)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -103,22 +81,15 @@ static int read_dumps(const char *dir, unsigned reps, counts *out)
             continue; /* the final at-exit dump, or not ours */
         /* The total also holds a few instructions of loop overhead, so round rather than divide exactly;
            the result is as deterministic as the total. */
-        counts_add(out, name, (uint64_t)((total + reps / 2) / reps));
+        sg_icount_counts_add(out, name, (uint64_t)((total + reps / 2) / reps));
     }
     closedir(d);
     return 0;
 }
 
 /* Runs the driver under callgrind and collects the per-call instruction counts. */
-static int measure_icount(const char *driver_opt, unsigned reps, counts *out)
+static int measure_icount(const char *driver, unsigned reps, sg_icount_counts *out)
 {
-    const char *driver = sg_find_helper(driver_opt, "SIMDGRAD_ICOUNT_DRIVER", "simdgrad-icount", "perf");
-    if (!driver) {
-        return sg_cli_error(CMD, "simdgrad-icount not found next to simdgrad or in <builddir>/perf "
-                                 "(built in native builds that have <valgrind/callgrind.h>; "
-                                 "or pass --driver)"),
-               -1;
-    }
     char tmpl[] = "/tmp/simdgrad-icount-XXXXXX";
     const char *dir = mkdtemp(tmpl);
     if (!dir)
@@ -138,25 +109,25 @@ static int measure_icount(const char *driver_opt, unsigned reps, counts *out)
                     "--reps",
                     repstr,
                     NULL};
-    fprintf(stderr, "simdgrad " CMD ": running %s under valgrind --tool=callgrind (%u calls per case)\n",
-            driver, reps);
+    /* Progress and the driver's notes go to stdout: stderr carries only the one error line. */
+    printf("ci-check icount: running %s under valgrind --tool=callgrind (%u calls per case)\n", driver, reps);
     const int rc = sg_proc_run(argv, list, log);
     int result = 0;
     if (rc != 0) {
         size_t len = 0;
-        char *text = sg_slurp(log, &len);
+        char *text = sg_slurp(log, &len), last[512];
         if (rc == 127 && (!text || !len))
             sg_cli_error(CMD, "could not run valgrind (is it installed? Debian: apt-get install valgrind)");
         else
-            sg_cli_error(CMD, "valgrind/simdgrad-icount failed (exit %d):\n%.*s", rc, (int)len,
-                         text ? text : "");
+            sg_cli_error(CMD, "valgrind/simdgrad-icount failed (exit %d): %s (full log: rerun by hand)", rc,
+                         sg_last_line(text ? text : "", len, last, sizeof last));
         free(text);
         result = -1;
     } else {
         size_t len = 0;
         char *text = sg_slurp(log, &len); /* the driver's skip notes */
         if (text && len)
-            fwrite(text, 1, len, stderr);
+            fwrite(text, 1, len, stdout);
         free(text);
         result = read_dumps(dir, reps, out);
         if (result == 0 && out->n == 0) {
@@ -168,7 +139,7 @@ static int measure_icount(const char *driver_opt, unsigned reps, counts *out)
     return result;
 }
 
-static int write_icount_baseline(const char *path, const counts *c, unsigned reps)
+static int write_icount_baseline(const char *path, const sg_icount_counts *c, unsigned reps)
 {
 #ifdef SIMDGRAD_INJECT_SLOWDOWN
     (void)path;
@@ -178,19 +149,19 @@ static int write_icount_baseline(const char *path, const counts *c, unsigned rep
                         SIMDGRAD_INJECT_SLOWDOWN),
            -1;
 #else
+    const sg_icount_baseline b = {(char *)SIMDGRAD_COMPILER, (char *)SIMDGRAD_BUILDTYPE,
+                                  (char *)SIMDGRAD_CPU_FAMILY, reps, *c};
+    char *text = sg_icount_baseline_text(&b);
     sg_atomic_file f;
     char err[PATH_MAX + 256];
-    if (sg_atomic_open(&f, path, err, sizeof err) != 0)
+    if (!text)
+        return sg_cli_error(CMD, "out of memory"), -1;
+    if (sg_atomic_open(&f, path, err, sizeof err) != 0) {
+        free(text);
         return sg_cli_error(CMD, "%s", err), -1;
-    fprintf(f.fp,
-            "{\n  \"format\": \"simdgrad-icount-1\",\n  \"compiler\": \"%s\",\n"
-            "  \"buildtype\": \"%s\",\n  \"cpu_family\": \"%s\",\n  \"calls_per_case\": %u,\n"
-            "  \"unit\": \"instructions per call (callgrind Ir)\",\n  \"counts\": {\n",
-            SIMDGRAD_COMPILER, SIMDGRAD_BUILDTYPE, SIMDGRAD_CPU_FAMILY, reps);
-    for (size_t i = 0; i < c->n; i++)
-        fprintf(f.fp, "    \"%s\": %llu%s\n", c->names[i], (unsigned long long)c->ir[i],
-                i + 1 < c->n ? "," : "");
-    fprintf(f.fp, "  }\n}\n");
+    }
+    fputs(text, f.fp);
+    free(text);
     if (sg_atomic_commit(&f, err, sizeof err) != 0)
         return sg_cli_error(CMD, "%s", err), -1;
     printf("ci-check icount: wrote %zu counts to %s (%s)\n", c->n, path, SIMDGRAD_COMPILER);
@@ -204,20 +175,11 @@ static int cmp_idx_by_name(const void *a, const void *b, void *names)
     return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
 }
 
-static void counts_free(counts *c)
+/* Reads a baseline into *out after checking that it was recorded by a build like this one and that
+   every count is usable: a damaged count must stop the gate, not silently drop out of it. */
+static int load_icount_baseline(const char *path, const char *id, sg_icount_counts *out)
 {
-    for (size_t i = 0; i < c->n; i++)
-        free(c->names[i]);
-    free(c->names);
-    free(c->ir);
-    memset(c, 0, sizeof *c);
-}
-
-/* Reads a baseline into *out after checking that it was recorded by a build like this one. */
-static int load_icount_baseline(const char *path, const char *id, counts *out)
-{
-    jv base;
-    int rc = -1;
+    char err[PATH_MAX + 512];
     if (!sg_file_exists(path)) {
         sg_cli_error(CMD,
                      "no instruction-count baseline %s for this build (%s); create it with "
@@ -225,35 +187,56 @@ static int load_icount_baseline(const char *path, const char *id, counts *out)
                      path, id);
         return -1;
     }
-    if (sg_json_load(path, "baseline", &base) != 0)
-        return -1;
-    const char *fmt = sg_json_str(&base, "format"), *comp = sg_json_str(&base, "compiler"),
-               *bt = sg_json_str(&base, "buildtype"), *fam = sg_json_str(&base, "cpu_family");
-    const jv *cs = sg_json_get(&base, "counts");
-    if (!fmt || strcmp(fmt, "simdgrad-icount-1") || !comp || !bt || !fam || !cs || cs->t != J_OBJ) {
-        sg_cli_error(CMD, "%s is not a simdgrad-icount-1 baseline", path);
-    } else if (strcmp(comp, SIMDGRAD_COMPILER) || strcmp(bt, SIMDGRAD_BUILDTYPE) ||
-               strcmp(fam, SIMDGRAD_CPU_FAMILY)) {
+    json_object *root = sg_json_load(path, "baseline", err, sizeof err);
+    if (!root)
+        return sg_cli_error(CMD, "%s", err), -1;
+    sg_icount_baseline b;
+    int rc = -1;
+    if (sg_icount_baseline_parse(root, path, &b, err, sizeof err) != 0) {
+        sg_cli_error(CMD, "%s", err);
+    } else if (strcmp(b.compiler, SIMDGRAD_COMPILER) || strcmp(b.buildtype, SIMDGRAD_BUILDTYPE) ||
+               strcmp(b.cpu_family, SIMDGRAD_CPU_FAMILY)) {
         /* Counts are a property of the generated code: across compilers they differ for reasons
            that are not regressions. Refuse rather than print nonsense. */
         sg_cli_error(CMD,
                      "baseline %s is for %s, %s, %s but this build is %s: instruction counts are not "
                      "comparable across compilers/build types; use the matching baseline or record one "
                      "with --update-baseline",
-                     path, comp, bt, fam, id);
+                     path, b.compiler, b.buildtype, b.cpu_family, id);
     } else {
-        for (size_t i = 0; i < cs->n; i++)
-            if (cs->items[i].t == J_NUM && cs->items[i].num >= 0)
-                counts_add(out, cs->keys[i], (uint64_t)cs->items[i].num);
+        *out = b.counts;
+        memset(&b.counts, 0, sizeof b.counts);
         rc = 0;
     }
-    sg_json_free(&base);
+    sg_icount_baseline_free(&b);
+    json_object_put(root);
     return rc;
 }
 
+/* Every measured case must have a baseline count: a case the baseline lacks would otherwise show as
+   "new" and pass, which is how a damaged or truncated baseline used to disable the gate. */
+static int check_coverage(const char *baseline, const sg_icount_counts *base, const sg_icount_counts *now)
+{
+    size_t missing = 0;
+    char names[512] = "";
+    for (size_t i = 0; i < now->n; i++)
+        if (sg_icount_counts_find(base, now->names[i]) < 0 && missing++ < 3) {
+            const size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", now->names[i]);
+        }
+    if (!missing)
+        return 0;
+    return sg_cli_error(CMD,
+                        "%zu measured case%s not in baseline %s: %s%s; if the case%s new, review and record "
+                        "it with --update-baseline",
+                        missing, missing == 1 ? " is" : "s are", baseline, names, missing > 3 ? ", ..." : "",
+                        missing == 1 ? " is" : "s are"),
+           -1;
+}
+
 /* Prints every change against the baseline; SG_EXIT_FAIL when a case grew by more than threshold %. */
-static int report_icount(const char *baseline, const char *id, double threshold, const counts *base_counts,
-                         const counts *now)
+static int report_icount(const char *baseline, const char *id, double threshold,
+                         const sg_icount_counts *base_counts, const sg_icount_counts *now)
 {
     /* Stable report order: by name. */
     size_t *order = sg_xrealloc(NULL, now->n * sizeof *order);
@@ -267,18 +250,15 @@ static int report_icount(const char *baseline, const char *id, double threshold,
     printf("ci-check icount: NOTE this build has inject_slowdown=%s (CI self-test build)\n",
            SIMDGRAD_INJECT_SLOWDOWN);
 #endif
-    size_t changed = 0, regressions = 0, added = 0;
+    size_t changed = 0, regressions = 0;
     char first_bad[2048] = "";
     int header = 0;
     for (size_t o = 0; o < now->n; o++) {
         const size_t i = order[o];
-        const long b = counts_find(base_counts, now->names[i]);
+        const long b = sg_icount_counts_find(base_counts, now->names[i]);
         const char *verdict;
         double pct = 0;
-        if (b < 0) {
-            verdict = "new (not in baseline)";
-            added++;
-        } else if (base_counts->ir[b] == now->ir[i]) {
+        if (b < 0 || base_counts->ir[b] == now->ir[i]) { /* b < 0 cannot happen: check_coverage */
             continue;
         } else {
             changed++;
@@ -297,16 +277,12 @@ static int report_icount(const char *baseline, const char *id, double threshold,
         }
         if (!header++)
             printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
-        if (b < 0)
-            printf("%-44s %14s %14llu %10s  %s\n", now->names[i], "-", (unsigned long long)now->ir[i], "",
-                   verdict);
-        else
-            printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now->names[i],
-                   (unsigned long long)base_counts->ir[b], (unsigned long long)now->ir[i], pct, verdict);
+        printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now->names[i], (unsigned long long)base_counts->ir[b],
+               (unsigned long long)now->ir[i], pct, verdict);
     }
     size_t missing = 0;
     for (size_t i = 0; i < base_counts->n; i++)
-        if (counts_find(now, base_counts->names[i]) < 0) {
+        if (sg_icount_counts_find(now, base_counts->names[i]) < 0) {
             if (!header++)
                 printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
             printf("%-44s %14llu %14s %10s  %s\n", base_counts->names[i],
@@ -314,8 +290,8 @@ static int report_icount(const char *baseline, const char *id, double threshold,
             missing++;
         }
     free(order);
-    printf("ci-check icount: %zu unchanged, %zu changed, %zu new, %zu not measured; ",
-           now->n - changed - added, changed, added, missing);
+    printf("ci-check icount: %zu unchanged, %zu changed, %zu not measured; ", now->n - changed, changed,
+           missing);
     if (regressions) {
         printf("%zu REGRESSION(S) above +%.2f%%: %s%s\n", regressions, threshold, first_bad,
                regressions > 8 ? ", ..." : "");
@@ -328,11 +304,50 @@ static int report_icount(const char *baseline, const char *id, double threshold,
     return SG_EXIT_OK;
 }
 
-int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, const char *driver,
+/* The output is probed before measuring (a temporary file created and removed beside it), so an
+   unwritable --update-baseline target fails in a second, not after the whole run. */
+int sg_ci_probe_output(const char *path)
+{
+    sg_atomic_file f;
+    char err[PATH_MAX + 256];
+    if (sg_atomic_open(&f, path, err, sizeof err) != 0)
+        return sg_cli_error(CMD, "--update-baseline: %s", err), -1;
+    sg_atomic_abort(&f);
+    return 0;
+}
+
+/* The driver to run, or NULL after one line that says what this build can do instead: advising
+   --update-baseline where there is no driver only leads to the same dead end. */
+static const char *find_driver(const char *driver_opt)
+{
+    const char *env = getenv("SIMDGRAD_ICOUNT_DRIVER");
+    if (driver_opt || (env && *env)) {
+        const char *d = driver_opt ? driver_opt : env;
+        if (!sg_can_exec(d))
+            return sg_cli_error(CMD, "%s%s: not an executable file",
+                                driver_opt ? "--driver " : "SIMDGRAD_ICOUNT_DRIVER=", d),
+                   NULL;
+        return d;
+    }
+    const char *driver = sg_find_helper(NULL, "SIMDGRAD_ICOUNT_DRIVER", "simdgrad-icount", "perf");
+    if (!driver) {
+        const int bench = sg_find_helper(NULL, "SIMDGRAD_BENCH", "simdgrad-bench", "bench") != NULL;
+        sg_cli_error(
+            CMD,
+            "this build has no simdgrad-icount (cross builds and builds without <valgrind/callgrind.h> "
+            "do not build it), so --mode icount cannot run here, --update-baseline included; what "
+            "works here: %s, or --driver PATH",
+            bench ? "--mode time --baseline FILE (simdgrad-bench is built)"
+                  : "--mode time --baseline FILE --contender FILE (saved Google Benchmark runs)");
+    }
+    return driver;
+}
+
+int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, const char *driver_opt,
                       unsigned reps)
 {
     const char *baseline = baseline_opt ? baseline_opt : default_icount_baseline(update);
-    counts base_counts = {0}, now = {0};
+    sg_icount_counts base_counts = {0}, now = {0};
     char id[256];
     int rc = SG_EXIT_USAGE;
     build_id(id, sizeof id);
@@ -341,15 +356,24 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
         return sg_cli_error(CMD, "refusing to write a baseline from a build with inject_slowdown=%s",
                             SIMDGRAD_INJECT_SLOWDOWN);
 #endif
-    /* The baseline is checked before spending time under valgrind. */
+    /* Everything that can be checked is checked before spending time under valgrind: the output,
+       the driver, valgrind itself, the baseline. */
+    if (update && sg_ci_probe_output(baseline) != 0)
+        return SG_EXIT_USAGE;
+    const char *driver = find_driver(driver_opt);
+    if (!driver)
+        return SG_EXIT_USAGE;
+    if (!sg_can_exec("valgrind"))
+        return sg_cli_error(CMD,
+                            "could not run valgrind: not found on PATH (Debian: apt-get install valgrind)");
     if ((update || load_icount_baseline(baseline, id, &base_counts) == 0) &&
         measure_icount(driver, reps, &now) == 0) {
         if (update)
             rc = write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
-        else
+        else if (check_coverage(baseline, &base_counts, &now) == 0)
             rc = report_icount(baseline, id, threshold, &base_counts, &now);
     }
-    counts_free(&base_counts);
-    counts_free(&now);
+    sg_icount_counts_free(&base_counts);
+    sg_icount_counts_free(&now);
     return rc;
 }

@@ -3,16 +3,42 @@
  * results/baseline/icount-<compiler>.json) and ci_time.c (--mode time: Google Benchmark repetitions
  * gated on the median change AND compare.py's Mann-Whitney U test).
  * Exit codes: 0 no regression, 1 regression, 2 cannot compare (usage, missing tools/baseline,
- * baseline from another compiler/build type). Usage and gates: README.md, "Performance regressions in
- * CI"; which file does what: docs/ci-check-code.md. */
+ * baseline from another compiler/build type or machine, damaged files). Usage and gates: README.md,
+ * "Performance regressions in CI"; which file does what: docs/ci-check-code.md. */
 #include <math.h>
 #include <string.h>
 
 #include "cli/args.h"
 #include "cli/ci_check.h"
 #include "cli/cli.h"
+#include "sg_config.h"
 
 #define CMD SG_CI_CMD
+
+#if !SIMDGRAD_HAVE_JSONC
+/* Cross builds without a target json-c (meson.build): the flags are still parsed (and fuzzed), but
+   neither mode can run, and the one line says what there is instead. */
+static int no_ci_check(void)
+{
+    return sg_cli_error(CMD, "not available in this build (configured without json-c, as cross builds are): "
+                             "the gate runs on a native build; for emulated ARM instruction counts use "
+                             "cross/qemu-icount.sh");
+}
+int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, const char *driver,
+                      unsigned reps)
+{
+    (void)baseline_opt, (void)threshold, (void)update, (void)driver, (void)reps;
+    return no_ci_check();
+}
+int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,
+                    const char *contender_opt, const char *filter, unsigned repetitions,
+                    const char *compare_opt, int use_cpu)
+{
+    (void)baseline, (void)threshold, (void)alpha, (void)update, (void)bench, (void)contender_opt;
+    (void)filter, (void)repetitions, (void)compare_opt, (void)use_cpu;
+    return no_ci_check();
+}
+#endif
 
 static int check_range(const char *flag, double v, double lo, double hi, bool whole)
 {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/proc.h"
 
 int sg_proc_run(char *const argv[], const char *out_path, const char *err_path)
@@ -98,4 +99,72 @@ void sg_remove_tree(const char *dir)
         closedir(d);
     }
     rmdir(dir);
+}
+
+int sg_can_exec(const char *name)
+{
+    if (strchr(name, '/'))
+        return sg_file_exists(name) && access(name, X_OK) == 0;
+    const char *path = getenv("PATH");
+    char buf[PATH_MAX];
+    for (const char *p = path ? path : ""; *p;) {
+        const size_t n = strcspn(p, ":");
+        if (n > 0 && snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, name) < (int)sizeof buf &&
+            sg_file_exists(buf) && access(buf, X_OK) == 0)
+            return 1;
+        p += n + (p[n] == ':');
+    }
+    return 0;
+}
+
+void *sg_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("simdgrad: out of memory\n", stderr);
+        exit(SG_EXIT_USAGE);
+    }
+    return q;
+}
+
+char *sg_xstrdup(const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    return memcpy(sg_xrealloc(NULL, n), s, n);
+}
+
+char *sg_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = sg_xrealloc(NULL, cap);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap)
+            buf = sg_xrealloc(buf, cap *= 2);
+    }
+    const int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+const char *sg_last_line(const char *text, size_t len, char *buf, size_t buf_len)
+{
+    size_t end = len;
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' '))
+        end--;
+    size_t start = end;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    snprintf(buf, buf_len, "%.*s", (int)(end - start), text + start);
+    return buf;
 }

@@ -20,4 +20,20 @@ const char *sg_find_helper(const char *explicit_path, const char *env, const cha
 /* Removes dir and the files directly in it (no recursion: our temp dirs are flat). */
 void sg_remove_tree(const char *dir);
 
+/* True when name is an executable file: a path as given, or a bare name found on $PATH (what
+   execvp would run), so a missing tool is reported before anything runs. */
+int sg_can_exec(const char *name);
+
+/* realloc/strdup that never return NULL: they print "simdgrad: out of memory" and exit 2. */
+void *sg_xrealloc(void *p, size_t n);
+char *sg_xstrdup(const char *s);
+
+/* The whole file in a malloc'ed, NUL-terminated buffer (free() it) of *len bytes; NULL with errno
+   set on failure. */
+char *sg_slurp(const char *path, size_t *len);
+
+/* The last non-empty line of text[0..len) copied into buf (a tool's log usually ends with the reason
+   it failed); "" when there is none. */
+const char *sg_last_line(const char *text, size_t len, char *buf, size_t buf_len);
+
 #endif
