@@ -356,18 +356,20 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
         return sg_cli_error(CMD, "refusing to write a baseline from a build with inject_slowdown=%s",
                             SIMDGRAD_INJECT_SLOWDOWN);
 #endif
-    /* Everything that can be checked is checked before spending time under valgrind: the output,
-       the driver, valgrind itself, the baseline. */
-    if (update && sg_ci_probe_output(baseline) != 0)
-        return SG_EXIT_USAGE;
+    /* Everything that can be checked is checked before spending time under valgrind, and nothing is
+       printed before: the driver (without it nothing else matters), the output to write or the
+       baseline to compare with, then valgrind itself. */
     const char *driver = find_driver(driver_opt);
-    if (!driver)
+    if (!driver || (update && sg_ci_probe_output(baseline) != 0))
         return SG_EXIT_USAGE;
-    if (!sg_can_exec("valgrind"))
+    if (!update && load_icount_baseline(baseline, id, &base_counts) != 0)
+        return SG_EXIT_USAGE;
+    if (!sg_can_exec("valgrind")) {
+        sg_icount_counts_free(&base_counts);
         return sg_cli_error(CMD,
                             "could not run valgrind: not found on PATH (Debian: apt-get install valgrind)");
-    if ((update || load_icount_baseline(baseline, id, &base_counts) == 0) &&
-        measure_icount(driver, reps, &now) == 0) {
+    }
+    if (measure_icount(driver, reps, &now) == 0) {
         if (update)
             rc = write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
         else if (check_coverage(baseline, &base_counts, &now) == 0)

@@ -13,6 +13,7 @@ CSV (or its temporary file) behind fails. Each case must also print nothing on s
 one line on stderr. The .npy fixtures are generated here with struct, so they are reviewable.
 Standard library only (the python3 first on PATH may lack numpy).
 """
+import json
 import os
 import shlex
 import shutil
@@ -37,6 +38,24 @@ def f4(rows, cols, values=None):
     values = values or [0.5 * (i + 1) for i in range(rows * cols)]
     d = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
     return npy(d, struct.pack("<%df" % len(values), *values))
+
+
+def icount_baseline(count_text):
+    """A simdgrad-icount-1 baseline whose one count is count_text, verbatim (for damaged counts)."""
+    return ('{"format": "simdgrad-icount-1", "compiler": "gcc 12.2.0", "buildtype": "release", '
+            '"cpu_family": "x86_64", "calls_per_case": 3, "counts": {"relu/scalar/n:7": %s}}\n' % count_text).encode()
+
+
+def gbench_run(entry_overrides=None, drop=(), top=None):
+    """A one-benchmark Google Benchmark JSON run, with fields of the entry replaced or dropped."""
+    entry = {"name": "relu/avx2/n:4096", "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
+             "threads": 1, "iterations": 1000, "real_time": 100.5, "cpu_time": 100.25, "time_unit": "ns"}
+    entry.update(entry_overrides or {})
+    for k in drop:
+        entry.pop(k)
+    run = top if top is not None else {"context": {"date": "2026-11-26T00:00:00+00:00", "num_cpus": 2},
+                                       "benchmarks": [entry]}
+    return (json.dumps(run) + "\n").encode()
 
 
 def fixtures(fx):
@@ -70,6 +89,33 @@ def fixtures(fx):
         "big_shape.npy": npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10000, 10000), }", b"\0" * 48),
         "huge_header_len.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\xff{",
         "no_shape.npy": npy("{'descr': '<f4', 'fortran_order': False, }", b"\0" * 48),
+        # ci-check: damaged icount baselines (each used to drop the case silently or cast garbage)
+        "ic_string.json": icount_baseline('"93"'),
+        "ic_nan.json": icount_baseline("NaN"),
+        "ic_negative.json": icount_baseline("-93"),
+        "ic_object.json": icount_baseline("{}"),
+        "ic_huge.json": icount_baseline("1e300"),
+        "ic_infinity.json": icount_baseline("Infinity"),
+        "ic_fraction.json": icount_baseline("93.5"),
+        "ic_2pow64.json": icount_baseline("18446744073709551616"),
+        "ic_no_counts.json": icount_baseline("0").replace(b'{"relu/scalar/n:7": 0}', b"{}"),
+        "ic_trailing.json": icount_baseline("93") + b"{}",
+        "ic_comment.json": b"/* c */" + icount_baseline("93"),
+        "ic_nul.json": icount_baseline("93").replace(b"x86_64", b"x86\x0064"),
+        # ci-check --mode time: files that are JSON but not Google Benchmark runs
+        "gb_good.json": gbench_run(),
+        "gb_benchmarks5.json": gbench_run(top={"benchmarks": 5}),
+        "gb_ctx_benchmarks5.json": gbench_run(top={"context": {}, "benchmarks": 5}),
+        "gb_empty.json": gbench_run(top={"context": {}, "benchmarks": []}),
+        "gb_entry_number.json": gbench_run(top={"context": {}, "benchmarks": [5]}),
+        "gb_no_name.json": gbench_run(drop=("name",)),
+        "gb_no_real_time.json": gbench_run(drop=("real_time",)),
+        "gb_string_time.json": gbench_run({"cpu_time": "fast"}),
+        "gb_nan_time.json": gbench_run({"real_time": float("nan")}),
+        "gb_negative_time.json": gbench_run({"real_time": -1}),
+        "gb_bad_unit.json": gbench_run({"time_unit": "weeks"}),
+        "gb_index_string.json": gbench_run({"repetition_index": "0"}),
+        "gb_truncated.json": gbench_run()[:40],
     }
     for name, data in files.items():
         with open(os.path.join(fx, name), "wb") as f:
