@@ -24,14 +24,48 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 /* A value as it appears in JSON, cut short: error messages quote what they refuse. */
 static const char *quote(json_object *v, char *buf, size_t len)
 {
+    /* json-c represents JSON null as NULL, and prints it as null */
     const char *s =
-        v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-          : "nothing";
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (strlen(s) < len)
         snprintf(buf, len, "%s", s);
     else
         snprintf(buf, len, "%.*s...", (int)(len - 4), s);
     return buf;
+}
+
+/* json-c's strict mode still accepts three things that JSON (RFC 8259) and Python's json, which
+   compare.py reads the same files with, refuse: single-quoted keys, a fraction without digits ("1.",
+   "1.e5") and raw control characters inside strings. One pass finds the first; SIZE_MAX if none. */
+static size_t lenient_spot(const char *t, size_t len, const char **what)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)t[i];
+        if (in_str) {
+            if (c == '\\')
+                i++; /* the escaped character cannot end the string */
+            else if (c == '"')
+                in_str = 0;
+            else if (c < 0x20)
+                return *what = "a raw control character in a string", i;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '\'') {
+            return *what = "a single-quoted string", i;
+        } else if (c == '.' && (i + 1 >= len || t[i + 1] < '0' || t[i + 1] > '9')) {
+            return *what = "no digit after a decimal point", i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+static size_t line_of(const char *text, size_t len, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
 }
 
 json_object *sg_json_parse(const char *text, size_t len, char *err, size_t err_len)
@@ -42,6 +76,12 @@ json_object *sg_json_parse(const char *text, size_t len, char *err, size_t err_l
     const char *nul = memchr(text, '\0', len);
     if (nul)
         return fail(err, err_len, "is not valid JSON: a NUL byte at offset %zu", (size_t)(nul - text)), NULL;
+    const char *what;
+    const size_t spot = lenient_spot(text, len, &what);
+    if (spot != SIZE_MAX)
+        return fail(err, err_len, "is not valid JSON: %s at line %zu (byte %zu)", what,
+                    line_of(text, len, spot), spot),
+               NULL;
     struct json_tokener *tok = json_tokener_new();
     if (!tok)
         return fail(err, err_len, "out of memory"), NULL;
@@ -67,11 +107,9 @@ json_object *sg_json_parse(const char *text, size_t len, char *err, size_t err_l
         json_object_put(v);
         v = NULL;
     }
-    size_t line = 1;
-    for (size_t i = 0; i < end && i < len; i++)
-        line += text[i] == '\n';
     fail(err, err_len, "is not valid JSON: %s at line %zu (byte %zu)",
-         e == json_tokener_success ? "more data after the value" : json_tokener_error_desc(e), line, end);
+         e == json_tokener_success ? "more data after the value" : json_tokener_error_desc(e),
+         line_of(text, len, end), end);
     return NULL;
 }
 
@@ -333,8 +371,12 @@ int sg_gbench_context_diff(json_object *base, json_object *contender, char *err,
         if (!ha && !hb)
             continue;
         char qa[160], qb[160];
-        quote(ha ? a : NULL, qa, sizeof qa);
-        quote(hb ? b : NULL, qb, sizeof qb);
+        snprintf(qa, sizeof qa, "absent");
+        snprintf(qb, sizeof qb, "absent");
+        if (ha)
+            quote(a, qa, sizeof qa);
+        if (hb)
+            quote(b, qb, sizeof qb);
         if (ha && hb && !strcmp(qa, qb))
             continue;
         const size_t l = strlen(names);

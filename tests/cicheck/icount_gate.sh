@@ -34,6 +34,16 @@ sed 's/^  "counts": {$/  "counts": {\n    "relu\/gone\/n:1": 5,/' "$WORK/b.json"
 run ci-check --baseline "$WORK/extra.json"
 [ $rc -eq 0 ] || fail "a baseline-only case failed the gate (exit $rc)"
 grep -q "^relu/gone/n:1 .*not measured in this run" "$WORK/out" || fail "baseline-only case not reported"
+# A measured case the baseline lacks (a truncated or hand-edited file) stops the gate naming the case;
+# it used to show as "new" and pass.
+grep -v "^    \"$victim\": " "$WORK/b.json" >"$WORK/lacking.json"
+"$SIMDGRAD" ci-check --baseline "$WORK/lacking.json" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+cat "$WORK/err"
+[ $rc -eq 2 ] || fail "a measured case missing from the baseline: exit $rc, want 2"
+[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "missing case: stderr is not one line"
+grep -q "1 measured case is not in baseline $WORK/lacking.json: $victim;" "$WORK/err" || fail "missing case not named"
+grep -q "no regression" "$WORK/out" && fail "a missing case passed"
 # valgrind missing from PATH: a clear exit 2, not a crash or a pass.
 PATH=/nonexistent "$SIMDGRAD" ci-check --baseline "$WORK/b.json" >"$WORK/out" 2>&1
 rc=$?

@@ -43,4 +43,19 @@ echo '{"format": "simdgrad-icount-1", "compiler": ' >"$WORK/broken.json"
 expect2 "is not valid JSON" ci-check --baseline "$WORK/broken.json"
 echo '[1, 2]' >"$WORK/array.json"
 expect2 "is not a simdgrad-icount-1 baseline" ci-check --baseline "$WORK/array.json"
+
+# A build without simdgrad-icount (cross builds, no <valgrind/callgrind.h>; here: simdgrad copied
+# away from its perf/): one line saying what works here, not advice to run --update-baseline, which
+# used to fail next with "simdgrad-icount not found".
+mkdir "$WORK/nodriver"
+cp "$SIMDGRAD" "$WORK/nodriver/simdgrad"
+for update in "" --update-baseline; do
+  (cd "$WORK" && env -u SIMDGRAD_ICOUNT_DRIVER "$WORK/nodriver/simdgrad" ci-check $update >"$WORK/out" 2>"$WORK/err")
+  rc=$?
+  cat "$WORK/err"
+  [ $rc -eq 2 ] && [ "$(wc -l <"$WORK/err")" -eq 1 ] && [ ! -s "$WORK/out" ] || fail "no driver ($update): exit $rc"
+  grep -q "this build has no simdgrad-icount" "$WORK/err" || fail "no driver ($update): not said"
+  grep -q "what works here: --mode time" "$WORK/err" || fail "no driver ($update): alternative not said"
+  grep -q "create it with" "$WORK/err" && fail "no driver ($update): still advises --update-baseline"
+done
 echo PASS
