@@ -121,3 +121,85 @@ for name, argv in argvs.items():
         f.write(blob)
     written += 1
 print(f"wrote {written} seeds to {cli_out}", file=sys.stderr)
+
+# ---- ci-check JSON seeds (tests/fuzz/corpus/json/): one file of each kind ci-check reads ----
+import json  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+json_out = os.path.join(here, "corpus", "json")
+os.makedirs(json_out, exist_ok=True)
+
+
+def icount(counts_text):
+    return ('{\n  "format": "simdgrad-icount-1",\n  "compiler": "gcc 12.2.0",\n  "buildtype": "release",\n'
+            '  "cpu_family": "x86_64",\n  "calls_per_case": 3,\n  "unit": "instructions per call (callgrind Ir)",\n'
+            '  "counts": {\n%s\n  }\n}\n' % counts_text).encode()
+
+
+def gbench(entries, context=None):
+    ctx = context or {"date": "2026-11-26T00:00:00+00:00", "host_name": "fixture", "num_cpus": 2,
+                      "caches": [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1}],
+                      "cpu_model": "AMD EPYC", "isas_available": "scalar, avx2", "compiler": "gcc 12.2.0"}
+    return (json.dumps({"context": ctx, "benchmarks": entries}, indent=2) + "\n").encode()
+
+
+def entry(name, t, rep=0, run_type="iteration", **extra):
+    e = {"name": name, "family_index": 0, "per_family_instance_index": 0, "run_name": name, "run_type": run_type,
+         "repetitions": 3, "repetition_index": rep, "threads": 1, "iterations": 1000, "real_time": t, "cpu_time": t,
+         "time_unit": "ns"}
+    e.update(extra)
+    return e
+
+
+def report_row(name, change, p=None, run_type=""):
+    m = {"real_time": 100.0, "cpu_time": 100.0, "real_time_other": 100.0 * (1 + change),
+         "cpu_time_other": 100.0 * (1 + change), "time": change, "cpu": change}
+    ut = {} if p is None else {"have_optimal_repetitions": True, "cpu_pvalue": p, "time_pvalue": p,
+                               "nr_of_repetitions": 10, "nr_of_repetitions_other": 10}
+    return {"name": name, "label": "", "measurements": [m], "time_unit": "ns", "run_type": run_type,
+            "aggregate_name": "median" if run_type else "", "utest": ut}
+
+
+json_seeds = {
+    "icount-ok": icount('    "relu/avx2/n:7": 53,\n    "train_step/scalar": 24512'),
+    "icount-odd-names": icount('    "relu/\\"q\\"\\\\avx2": 1,\n    "a\\u00e9\\ud83d\\ude00\\n": 18446744073709551614'),
+    "icount-string": icount('    "relu/avx2/n:7": "53"'),
+    "icount-nan": icount('    "relu/avx2/n:7": NaN'),
+    "icount-negative": icount('    "relu/avx2/n:7": -53'),
+    "icount-object": icount('    "relu/avx2/n:7": {}'),
+    "icount-1e300": icount('    "relu/avx2/n:7": 1e300'),
+    "icount-infinity": icount('    "relu/avx2/n:7": Infinity'),
+    "icount-fraction": icount('    "relu/avx2/n:7": 53.5'),
+    "icount-2pow64": icount('    "relu/avx2/n:7": 18446744073709551616'),
+    "icount-empty": icount(""),
+    "icount-duplicate": icount('    "a": 1,\n    "a": 2'),
+    "gbench-ok": gbench([entry("relu/avx2/n:4096", 100.5, r) for r in range(3)] +
+                        [entry("relu/avx2/n:4096_median", 100.5, run_type="aggregate", aggregate_name="median",
+                               aggregate_unit="time")]),
+    "gbench-long-number": gbench([entry("a", 1.0)]).replace(b'"real_time": 1.0',
+                                                            b'"real_time": 1.' + b"0" * 70 + b"1"),
+    "gbench-benchmarks-5": b'{"benchmarks": 5}\n',
+    "gbench-empty": gbench([]),
+    "gbench-bad-unit": gbench([entry("a", 1.0, time_unit="weeks")]),
+    "gbench-string-index": gbench([entry("a", 1.0, repetition_index="0")]),
+    "report-ok": (json.dumps([report_row("relu/avx2/n:4096", 0.25, 0.0002),
+                              report_row("relu/avx2/n:4096_median", 0.25, run_type="aggregate"),
+                              report_row("relu/scalar/n:4096", float("nan"))]) + "\n").encode(),
+    "report-no-name": b'[{"measurements": []}]\n',
+    "lenient-single-quote": b"{'a': 1}\n",
+    "lenient-trailing-comma": b'{"a": [1, 2,]}\n',
+    "lenient-comment": b'/* c */ {"a": 1}\n',
+    "lenient-point": b"[1., 2.e5]\n",
+    "lenient-control": b'["a\tb"]\n',
+    "deep": b"[" * 40 + b"]" * 40,
+    "bare-number": b"-0.5e-3",
+    "specials": b'[NaN, Infinity, -Infinity, true, false, null, "\\u0000", "\\ud800"]',
+}
+for name, blob in json_seeds.items():
+    with open(os.path.join(json_out, name), "wb") as f:
+        f.write(blob)
+for src, name in (("../../results/baseline/icount-gcc-12.2.0.json", "committed-icount-gcc-12.2.0"),
+                  ("../cicheck/time-contender.json", "time-contender")):
+    with open(os.path.join(here, src), "rb") as f, open(os.path.join(json_out, name), "wb") as g:
+        g.write(f.read())
+print(f"wrote {len(json_seeds) + 2} seeds to {json_out}", file=sys.stderr)
