@@ -102,6 +102,8 @@ json_object *sg_json_parse(const char *text, size_t len, char *err, size_t err_l
     if (e == json_tokener_success) {
         while (end < len && strchr(" \t\r\n", text[end]))
             end++;
+        if (end == len && !v) /* json-c's JSON null is NULL, our "failed" (fuzz_json found it) */
+            return fail(err, err_len, "holds only null"), NULL;
         if (end == len)
             return v;
         json_object_put(v);
@@ -276,7 +278,8 @@ char *sg_icount_baseline_text(const sg_icount_baseline *b)
     json_object_object_add(root, "compiler", json_object_new_string(b->compiler));
     json_object_object_add(root, "buildtype", json_object_new_string(b->buildtype));
     json_object_object_add(root, "cpu_family", json_object_new_string(b->cpu_family));
-    json_object_object_add(root, "calls_per_case", json_object_new_uint64(b->calls_per_case));
+    if (b->calls_per_case) /* 0: a baseline read without one (optional on input; fuzz_json found it) */
+        json_object_object_add(root, "calls_per_case", json_object_new_uint64(b->calls_per_case));
     json_object_object_add(root, "unit", json_object_new_string("instructions per call (callgrind Ir)"));
     size_t *order = sg_xrealloc(NULL, b->counts.n * sizeof *order);
     for (size_t i = 0; i < b->counts.n; i++)

@@ -227,10 +227,10 @@ static int check_coverage(const char *baseline, const sg_icount_counts *base, co
     if (!missing)
         return 0;
     return sg_cli_error(CMD,
-                        "%zu measured case%s not in baseline %s: %s%s; if the case%s new, review and record "
-                        "it with --update-baseline",
+                        "%zu measured case%s not in baseline %s: %s%s; if %s new, review and record %s with "
+                        "--update-baseline",
                         missing, missing == 1 ? " is" : "s are", baseline, names, missing > 3 ? ", ..." : "",
-                        missing == 1 ? " is" : "s are"),
+                        missing == 1 ? "it is" : "they are", missing == 1 ? "it" : "them"),
            -1;
 }
 

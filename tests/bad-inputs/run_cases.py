@@ -101,6 +101,7 @@ def fixtures(fx):
         "ic_no_counts.json": icount_baseline("0").replace(b'{"relu/scalar/n:7": 0}', b"{}"),
         "ic_trailing.json": icount_baseline("93") + b"{}",
         "ic_comment.json": b"/* c */" + icount_baseline("93"),
+        "ic_null.json": b"null\n",
         "ic_nul.json": icount_baseline("93").replace(b"x86_64", b"x86\x0064"),
         # ci-check --mode time: files that are JSON but not Google Benchmark runs
         "gb_good.json": gbench_run(),

@@ -37,12 +37,14 @@ static void check_icount(json_object *root)
         char *text = sg_icount_baseline_text(&b);
         json_object *back = text ? sg_json_parse(text, strlen(text), err, sizeof err) : NULL;
         if (!back || sg_icount_baseline_parse(back, "rewritten.json", &again, err, sizeof err) != 0) {
-            fprintf(stderr, "an accepted baseline, written back, is refused: %s\n%s\n", err, text ? text : "");
+            fprintf(stderr, "an accepted baseline, written back, is refused: %s\n%s\n", err,
+                    text ? text : "");
             abort();
         }
         /* Keys are unique in a json-c object, so equal sizes and every name found means equal sets. */
         if (again.counts.n != b.counts.n) {
-            fprintf(stderr, "round trip changed the number of counts: %zu -> %zu\n", b.counts.n, again.counts.n);
+            fprintf(stderr, "round trip changed the number of counts: %zu -> %zu\n", b.counts.n,
+                    again.counts.n);
             abort();
         }
         for (size_t i = 0; i < b.counts.n; i++) {
