@@ -1,8 +1,9 @@
 /* ci-check's JSON files, read and written with json-c: the instruction-count baseline
  * (results/baseline/icount-<compiler>.json), Google Benchmark runs (time-mode baselines and
- * contenders) and compare.py's difference report. Everything that parses a file lives here, with
- * no printing and no exit, so the JSON fuzz target (tests/fuzz/fuzz_json.c) can drive it: each
- * function returns 0, or -1 with a one-line reason in err that the caller prefixes with its command. */
+ * contenders) and compare.py's difference report. Everything that parses a file lives here and
+ * neither prints nor exits (out of memory aside), so the JSON fuzz target (tests/fuzz/fuzz_json.c)
+ * can drive it: each function returns 0, or -1 with a one-line reason in err that the caller
+ * prefixes with its command's name. */
 #ifndef SG_CLI_CI_BASELINE_H
 #define SG_CLI_CI_BASELINE_H
 
