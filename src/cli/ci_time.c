@@ -201,7 +201,7 @@ int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int up
         const double change = rows[i].change, p = rows[i].pvalue;
         const char *verdict;
         if (isnan(change)) {
-            verdict = "no median (run with --benchmark_repetitions >= 2): not gated";
+            verdict = "no median (needs --repetitions >= 2 in both runs): not gated";
         } else if (isnan(p)) {
             verdict = "no U test (too few repetitions): not gated";
         } else {
@@ -225,9 +225,9 @@ int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int up
            nor a U test, and "no significant regression" would be vacuous. */
         sg_cli_error(
             CMD,
-            "none of the %zu benchmarks could be gated (each needs a median and a U test: at least 2 "
+            "none of the %zu benchmark%s could be gated (each needs a median and a U test: at least 2 "
             "repetitions in both runs, 9 or more recommended); nothing was checked",
-            n);
+            n, n == 1 ? "" : "s");
         goto out;
     }
     if (regressions) {

@@ -34,4 +34,11 @@ rc=0
 cat build-arm/bench-skip.txt
 [ "$rc" -eq 2 ] && grep -q "simdgrad-bench not found" build-arm/bench-skip.txt ||
   { [ -x build-arm/bench/simdgrad-bench ] || { echo "50-arm: bench neither built nor clearly refused"; exit 1; }; }
+echo "--- 50-arm: simdgrad ci-check under qemu: no json-c and no icount driver here, one clear line, exit 2"
+rc=0
+"${qemu[@]}" build-arm/src/simdgrad ci-check 2>"build-arm/ci-check-skip.txt" || rc=$?
+cat build-arm/ci-check-skip.txt
+[ "$rc" -eq 2 ] && [ "$(wc -l <build-arm/ci-check-skip.txt)" -eq 1 ] &&
+  grep -q -e "not available in this build" -e "this build has no simdgrad-icount" build-arm/ci-check-skip.txt ||
+  { echo "50-arm: ci-check did not say clearly what this build supports"; exit 1; }
 echo "50-arm: done in $(( $(date +%s) - t0 )) s"
