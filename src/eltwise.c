@@ -14,6 +14,19 @@ static void call_relu_grad(const sg_kernels *k, size_t n, const void *const *in,
     k->relu_grad(n, in[0], in[1], out[0], p[0]);
 }
 
+static void call_relu_mask(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
+                           const float *p)
+{
+    (void)p;
+    k->relu_mask(n, in[0], out[0], out[1]);
+}
+
+static void call_relu_grad_mask(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
+                                const float *p)
+{
+    k->relu_grad_mask(n, in[0], in[1], in[2], out[0], p[0]);
+}
+
 static const sg_eltwise_desc table[] = {
     {.family = SG_FAMILY_relu,
      .n_in = 1,
@@ -37,6 +50,28 @@ static const sg_eltwise_desc table[] = {
      .n_sweep = 3,
      .sweep = {1.0f, 0.0f, 0.5f},
      .call = call_relu_grad},
+    {.family = SG_FAMILY_relu_mask,
+     .n_in = 1,
+     .n_out = 2,
+     .in = {SG_ELT_F32},
+     .out = {SG_ELT_F32, SG_ELT_MASK2},
+     .in_names = {"x"},
+     .out_names = {"y", "mask"},
+     .alias_in = 0,
+     .call = call_relu_mask},
+    {.family = SG_FAMILY_relu_grad_mask,
+     .n_in = 3,
+     .n_out = 1,
+     .in = {SG_ELT_MASK2, SG_ELT_F32, SG_ELT_F32},
+     .out = {SG_ELT_F32},
+     .in_names = {"mask", "y", "dy"},
+     .out_names = {"dx"},
+     .alias_in = 2,
+     .n_params = 1,
+     .param_name = "g0",
+     .n_sweep = 3,
+     .sweep = {1.0f, 0.0f, 0.5f},
+     .call = call_relu_grad_mask},
 };
 
 const sg_eltwise_desc *sg_eltwise_find(sg_family f)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +51,13 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
  *     relu       y = x > 0 ? x : +0, NaN passes through. y may equal x.
  *     relu_grad  dx = dy where h > 0, grad_at_zero·dy where h == ±0, +0 where h < 0, NaN where h is
  *                NaN. dx may equal dy.
+ *     relu_mask  y = relu(x), and mask gets a 2-bit code per element (sg_mask_code; element i in bits
+ *                2·(i%4)..2·(i%4)+1 of mask[i/4], unused high bits of the last byte 0): the forward
+ *                pass's record for relu_grad_mask. y may equal x; mask holds (n+3)/4 bytes.
+ *     relu_grad_mask  relu_grad from the mask instead of h: dx = dy (POS), grad_at_zero·dy (ZERO),
+ *                +0 (NEG), y (NAN: relu passed h's NaN through, so y holds it bit for bit; y is read
+ *                only there). Bit-identical to relu_grad(h, dy) when mask and y come from
+ *                relu_mask(h); 8.25 instead of 12 bytes per element. dx may equal dy.
  *   args    the parameter names in order (generic wrappers forward a call with them);
  *   work    elementary operations of one call, an expression of the parameters (CI's injected
  *           slowdown scales with it).
@@ -63,12 +71,19 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
       (ta, tb, m, n, k, a, lda, b, ldb, c, ldc), m * n + k)                                                   \
     X(ctx, relu, (size_t n, const float *x, float *y), (n, x, y), n)                                         \
     X(ctx, relu_grad, (size_t n, const float *h, const float *dy, float *dx, float grad_at_zero),            \
-      (n, h, dy, dx, grad_at_zero), n)
+      (n, h, dy, dx, grad_at_zero), n)                                                                   \
+    X(ctx, relu_mask, (size_t n, const float *x, float *y, uint8_t *mask), (n, x, y, mask), n)                \
+    X(ctx, relu_grad_mask,                                                                                   \
+      (size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx, float grad_at_zero),       \
+      (n, mask, y, dy, dx, grad_at_zero), n)
 /* clang-format on */
 /* The rows above carry a context argument (ctx) for generators that need one, such as a symbol
    prefix; SG_FAMILY_LIST(X) is the same list for X(name, params, args, work). */
 #define SG_FAMILY_LIST(X)                              SG_FAMILY_ROWS(SG_FAMILY_NO_CTX_, X)
 #define SG_FAMILY_NO_CTX_(X, name, params, args, work) X(name, params, args, work)
+
+/* relu_mask's per-element codes: NEG is 0 so an all-zero mask means "every h < 0". */
+typedef enum sg_mask_code { SG_MASK_NEG = 0, SG_MASK_POS = 1, SG_MASK_ZERO = 2, SG_MASK_NAN = 3 } sg_mask_code;
 
 /* sg_<name>_fn: the function type of each family. */
 #define SG_FAMILY_FN_TYPE_(name, params, args, work) typedef void sg_##name##_fn params;

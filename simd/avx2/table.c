@@ -1,4 +1,5 @@
 /* The avx2 kernel table: the scalar reference, overridden by every family avx2 implements. */
 #include "sg_kernels_impl.h"
 
-SG_DEFINE_TABLE(avx2, AVX2, .matmul = sg_avx2_matmul, .relu = sg_avx2_relu, .relu_grad = sg_avx2_relu_grad);
+SG_DEFINE_TABLE(avx2, AVX2, .matmul = sg_avx2_matmul, .relu = sg_avx2_relu, .relu_grad = sg_avx2_relu_grad,
+                .relu_mask = sg_avx2_relu_mask, .relu_grad_mask = sg_avx2_relu_grad_mask);

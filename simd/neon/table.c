@@ -1,4 +1,5 @@
 /* The neon kernel table: the scalar reference, overridden by every family neon implements. */
 #include "sg_kernels_impl.h"
 
-SG_DEFINE_TABLE(neon, NEON, .matmul = sg_neon_matmul, .relu = sg_neon_relu, .relu_grad = sg_neon_relu_grad);
+SG_DEFINE_TABLE(neon, NEON, .matmul = sg_neon_matmul, .relu = sg_neon_relu, .relu_grad = sg_neon_relu_grad,
+                .relu_mask = sg_neon_relu_mask, .relu_grad_mask = sg_neon_relu_grad_mask);

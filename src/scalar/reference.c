@@ -63,6 +63,51 @@ void SG_REF(relu_grad)(size_t n, const float *h, const float *dy, float *dx, flo
     }
 }
 
+/* The code relu_grad branches on, as data: the same comparisons in the same order. */
+static unsigned mask_code(float hv)
+{
+    if (hv > 0.0f)
+        return SG_MASK_POS;
+    if (hv == 0.0f)
+        return SG_MASK_ZERO;
+    if (hv < 0.0f)
+        return SG_MASK_NEG;
+    return SG_MASK_NAN;
+}
+
+void SG_REF(relu_mask)(size_t n, const float *x, float *y, uint8_t *mask)
+{
+    unsigned byte = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        byte |= mask_code(v) << (2 * (i % 4));
+        y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+        if (i % 4 == 3 || i + 1 == n) {
+            mask[i / 4] = (uint8_t)byte;
+            byte = 0;
+        }
+    }
+}
+
+void SG_REF(relu_grad_mask)(size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx,
+                            float grad_at_zero)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned code = (mask[i / 4] >> (2 * (i % 4))) & 3u;
+        const float g = dy[i];
+        float r;
+        if (code == SG_MASK_POS)
+            r = g;
+        else if (code == SG_MASK_ZERO)
+            r = grad_at_zero * g;
+        else if (code == SG_MASK_NEG)
+            r = 0.0f;
+        else
+            r = y[i]; /* h's NaN, passed through by the forward relu */
+        dx[i] = r;
+    }
+}
+
 /* This build's table: every family from this file (sg_scalar_table in the library, the rebuilt
    baselines' sg_auto_<isa>_table and sgb_scalarfma_table in the benchmarks and the icount driver). */
 #define SG_REF_ENTRY_(prefix, name, params, args, work) .name = prefix##name,

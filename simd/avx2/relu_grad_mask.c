@@ -1,0 +1,62 @@
+/* The masked ReLU gradient from relu_mask's codes instead of h (relu_grad_mask, simdgrad.h), AVX2.
+ * Zeros and NaNs in h are rare: a round of 32 elements whose codes are all NEG or POS (no high bit
+ * set) is one blend per vector, dx = POS ? dy : +0. Otherwise each group of 8 blends dy, g0·dy and,
+ * only if a NaN code is present, y (h's NaN as relu passed it through). */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sg_kernels_impl.h"
+#include "simd/avx2/mask_bits.h"
+#include "simd/avx2/tail_mask.h"
+
+/* dx for one group of 8 codes (16 bits); y is read only when a code is NAN and only y[0..r-1]. */
+static inline __m256 grad8(uint32_t bits, __m256 dy, const float *y, size_t r, __m256 g0)
+{
+    const __m256i b = _mm256_set1_epi32((int)bits);
+    const __m256 lo = _mm256_castsi256_ps(_mm256_sllv_epi32(b, sg_avx2_code_lo_shifts()));
+    const __m256 hi = _mm256_castsi256_ps(_mm256_sllv_epi32(b, sg_avx2_code_hi_shifts()));
+    /* Only the sign bits matter to blendv: POS = lo & ~hi, ZERO = hi & ~lo, NAN = lo & hi. */
+    __m256 out = _mm256_blendv_ps(_mm256_setzero_ps(), dy, _mm256_andnot_ps(hi, lo));
+    out = _mm256_blendv_ps(out, _mm256_mul_ps(g0, dy), _mm256_andnot_ps(lo, hi));
+    if (bits & (bits >> 1) & 0x5555u)
+        out = _mm256_blendv_ps(out, r == 8 ? _mm256_loadu_ps(y) : sg_avx2_load_partial(y, r),
+                               _mm256_and_ps(lo, hi));
+    return out;
+}
+
+void sg_avx2_relu_grad_mask(size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx,
+                            float grad_at_zero)
+{
+    const __m256 g0 = _mm256_set1_ps(grad_at_zero);
+    const __m256i lo_shifts = sg_avx2_code_lo_shifts();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t bits;
+        memcpy(&bits, mask + i / 4, 8);
+        if (!(bits & 0xAAAAAAAAAAAAAAAAull)) {
+            for (int q = 0; q < 4; q++) {
+                const __m256i b = _mm256_set1_epi32((int)(uint32_t)(bits >> (16 * q)));
+                const __m256 pos = _mm256_castsi256_ps(_mm256_sllv_epi32(b, lo_shifts));
+                const __m256 d = _mm256_loadu_ps(dy + i + 8 * q);
+                _mm256_storeu_ps(dx + i + 8 * q, _mm256_blendv_ps(_mm256_setzero_ps(), d, pos));
+            }
+            continue;
+        }
+        for (int q = 0; q < 4; q++) {
+            const size_t at = i + 8 * (size_t)q;
+            const __m256 d = _mm256_loadu_ps(dy + at);
+            _mm256_storeu_ps(dx + at, grad8((uint32_t)(bits >> (16 * q)) & 0xFFFFu, d, y + at, 8, g0));
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        uint16_t bits;
+        memcpy(&bits, mask + i / 4, 2);
+        _mm256_storeu_ps(dx + i, grad8(bits, _mm256_loadu_ps(dy + i), y + i, 8, g0));
+    }
+    if (i < n) {
+        const size_t r = n - i;
+        const uint32_t bits = sg_avx2_load_codes_partial(mask + i / 4, r) & ((1u << (2 * r)) - 1);
+        sg_avx2_store_partial(dx + i, r, grad8(bits, sg_avx2_load_partial(dy + i, r), y + i, r, g0));
+    }
+}
