@@ -39,8 +39,10 @@ bool sg_cpu_has_avx2_fma(void)
     unsigned a, b, c, d, ebx7;
     if (!__get_cpuid(1, &a, &b, &c, &d))
         return false;
-    const bool avx = c & (1u << 28), fma = c & (1u << 12);
-    if (!avx || !fma || !leaf7_ebx(&ebx7) || !(ebx7 & (1u << 5)))
+    /* F16C too: the AVX2 library converts to binary16 with it (simd/avx2/round.c). Every AVX2 CPU
+       has it, but the AVX2 bit does not promise it. */
+    const bool avx = c & (1u << 28), fma = c & (1u << 12), f16c = c & (1u << 29);
+    if (!avx || !fma || !f16c || !leaf7_ebx(&ebx7) || !(ebx7 & (1u << 5)))
         return false;
     return os_saves(0x6); /* XMM | YMM state */
 }

@@ -27,6 +27,20 @@ static void call_relu_grad_mask(const sg_kernels *k, size_t n, const void *const
     k->relu_grad_mask(n, in[0], in[1], in[2], out[0], p[0]);
 }
 
+static void call_round_bf16(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
+                            const float *p)
+{
+    (void)p;
+    k->round_bf16(n, in[0], out[0]);
+}
+
+static void call_round_fp16(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
+                            const float *p)
+{
+    (void)p;
+    k->round_fp16(n, in[0], out[0]);
+}
+
 static const sg_eltwise_desc table[] = {
     {.family = SG_FAMILY_relu,
      .n_in = 1,
@@ -72,6 +86,24 @@ static const sg_eltwise_desc table[] = {
      .n_sweep = 3,
      .sweep = {1.0f, 0.0f, 0.5f},
      .call = call_relu_grad_mask},
+    {.family = SG_FAMILY_round_bf16,
+     .n_in = 1,
+     .n_out = 1,
+     .in = {SG_ELT_F32},
+     .out = {SG_ELT_F32},
+     .in_names = {"x"},
+     .out_names = {"y"},
+     .alias_in = 0,
+     .call = call_round_bf16},
+    {.family = SG_FAMILY_round_fp16,
+     .n_in = 1,
+     .n_out = 1,
+     .in = {SG_ELT_F32},
+     .out = {SG_ELT_F32},
+     .in_names = {"x"},
+     .out_names = {"y"},
+     .alias_in = 0,
+     .call = call_round_fp16},
 };
 
 const sg_eltwise_desc *sg_eltwise_find(sg_family f)

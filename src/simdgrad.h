@@ -58,6 +58,13 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
  *                +0 (NEG), y (NAN: relu passed h's NaN through, so y holds it bit for bit; y is read
  *                only there). Bit-identical to relu_grad(h, dy) when mask and y come from
  *                relu_mask(h); 8.25 instead of 12 bytes per element. dx may equal dy.
+ *     round_bf16 y = x rounded to bfloat16 (8 significant bits, float's exponent range), as a float:
+ *                to nearest, ties to even; subnormals round like any value (never flushed);
+ *                NaN keeps its sign and top 7 payload bits and becomes quiet. y may equal x.
+ *     round_fp16 y = x rounded to IEEE binary16, as a float: to nearest, ties to even; below 2^-14
+ *                to the binary16 subnormal grid (multiples of 2^-24, 2^-25 and less to ±0);
+ *                |x| >= 65520 to ±inf; NaN keeps its sign and top 10 payload bits and becomes
+ *                quiet. y may equal x.
  *   args    the parameter names in order (generic wrappers forward a call with them);
  *   work    elementary operations of one call, an expression of the parameters (CI's injected
  *           slowdown scales with it).
@@ -75,7 +82,9 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
     X(ctx, relu_mask, (size_t n, const float *x, float *y, uint8_t *mask), (n, x, y, mask), n)                \
     X(ctx, relu_grad_mask,                                                                                   \
       (size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx, float grad_at_zero),       \
-      (n, mask, y, dy, dx, grad_at_zero), n)
+      (n, mask, y, dy, dx, grad_at_zero), n)                                                             \
+    X(ctx, round_bf16, (size_t n, const float *x, float *y), (n, x, y), n)                                   \
+    X(ctx, round_fp16, (size_t n, const float *x, float *y), (n, x, y), n)
 /* clang-format on */
 /* The rows above carry a context argument (ctx) for generators that need one, such as a symbol
    prefix; SG_FAMILY_LIST(X) is the same list for X(name, params, args, work). */

@@ -2,4 +2,5 @@
 #include "sg_kernels_impl.h"
 
 SG_DEFINE_TABLE(avx2, AVX2, .matmul = sg_avx2_matmul, .relu = sg_avx2_relu, .relu_grad = sg_avx2_relu_grad,
-                .relu_mask = sg_avx2_relu_mask, .relu_grad_mask = sg_avx2_relu_grad_mask);
+                .relu_mask = sg_avx2_relu_mask, .relu_grad_mask = sg_avx2_relu_grad_mask,
+                .round_bf16 = sg_avx2_round_bf16, .round_fp16 = sg_avx2_round_fp16);

@@ -1,4 +1,5 @@
 /* The sve kernel table: the scalar reference, overridden by every family sve implements. */
 #include "sg_kernels_impl.h"
 
-SG_DEFINE_TABLE(sve, SVE, .matmul = sg_sve_matmul, .relu = sg_sve_relu, .relu_grad = sg_sve_relu_grad);
+SG_DEFINE_TABLE(sve, SVE, .matmul = sg_sve_matmul, .relu = sg_sve_relu, .relu_grad = sg_sve_relu_grad,
+                .round_bf16 = sg_sve_round_bf16, .round_fp16 = sg_sve_round_fp16);

@@ -5,6 +5,7 @@
  * fused multiply-add. The same source is compiled again for the benchmarks' "auto" baseline
  * (-O3 with an ISA's flags) with SG_REF_PREFIX renaming the entry points. */
 #include <math.h>
+#include <string.h>
 
 #include "sg_kernels_impl.h"
 
@@ -105,6 +106,57 @@ void SG_REF(relu_grad_mask)(size_t n, const uint8_t *mask, const float *y, const
         else
             r = y[i]; /* h's NaN, passed through by the forward relu */
         dx[i] = r;
+    }
+}
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+static float bits_f32(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+void SG_REF(round_bf16)(size_t n, const float *x, float *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t b = f32_bits(x[i]);
+        uint32_t r;
+        if ((b & 0x7fffffffu) > 0x7f800000u)
+            r = (b | 0x00400000u) & 0xffff0000u; /* NaN: quiet, top 7 payload bits */
+        else
+            /* Ties to even on the 16 dropped bits; a carry into the exponent is the correct
+               rounding (up to inf past the largest finite bf16). */
+            r = (b + 0x7fffu + ((b >> 16) & 1u)) & 0xffff0000u;
+        y[i] = bits_f32(r);
+    }
+}
+
+void SG_REF(round_fp16)(size_t n, const float *x, float *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t b = f32_bits(x[i]), sign = b & 0x80000000u, a = b & 0x7fffffffu;
+        uint32_t r;
+        if (a > 0x7f800000u) {
+            r = (b | 0x00400000u) & 0xffffe000u; /* NaN: quiet, top 10 payload bits */
+        } else if (a >= 0x38800000u) {
+            /* Normal binary16 range and above: ties to even on the 13 dropped bits; 65520 and up
+               carry to 2^16 or beyond, which is out of range: inf. */
+            r = (a + 0xfffu + ((a >> 13) & 1u)) & 0xffffe000u;
+            r = sign | (r >= 0x47800000u ? 0x7f800000u : r);
+        } else {
+            /* Below 2^-14 binary16 is fixed point with step 2^-24: adding 0.5 (whose ulp is 2^-24)
+               rounds |x| to that grid, ties to even, exactly; subtracting it back is exact. */
+            const float q = (bits_f32(a) + 0.5f) - 0.5f;
+            r = sign | f32_bits(q);
+        }
+        y[i] = bits_f32(r);
     }
 }
 

@@ -223,8 +223,8 @@ static int cpuinfo_has(const char *const *flags)
 /* What /proc/cpuinfo says the widest x86 ISA should be (given what this build compiled). */
 static sg_isa cpuinfo_best(bool *ok)
 {
-    static const char *const avx2[] = {"avx2", "fma", NULL};
-    static const char *const avx512[] = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
+    static const char *const avx2[] = {"avx2", "fma", "f16c", NULL};
+    static const char *const avx512[] = {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
     const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
     *ok = h2 >= 0 && h512 >= 0;
     if (h512 > 0 && sg_isa_compiled(SG_ISA_AVX512))
@@ -240,7 +240,7 @@ static void cpuinfo_cross_check(void)
         printf("SKIP cpuinfo check: %s\n", cpuid_virtualized());
         return;
     }
-    static const char *const avx2[] = {"avx2", "fma", NULL};
+    static const char *const avx2[] = {"avx2", "fma", "f16c", NULL};
     static const char *const avx512[] = {"avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
     const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
     if (h2 < 0 || h512 < 0) {
@@ -249,12 +249,12 @@ static void cpuinfo_cross_check(void)
     }
     if (sg_isa_compiled(SG_ISA_AVX2))
         SGT_CHECK(sg_isa_available(SG_ISA_AVX2) == (h2 > 0),
-                  "avx2 available %d but /proc/cpuinfo avx2+fma %d", sg_isa_available(SG_ISA_AVX2), h2);
+                  "avx2 available %d but /proc/cpuinfo avx2+fma+f16c %d", sg_isa_available(SG_ISA_AVX2), h2);
     if (sg_isa_compiled(SG_ISA_AVX512))
         SGT_CHECK(sg_isa_available(SG_ISA_AVX512) == (h512 > 0 && h2 > 0),
-                  "avx512 available %d but /proc/cpuinfo avx512f/bw/dq/vl %d (avx2+fma %d)",
+                  "avx512 available %d but /proc/cpuinfo avx512f/bw/dq/vl %d (avx2+fma+f16c %d)",
                   sg_isa_available(SG_ISA_AVX512), h512, h2);
-    printf("cpuinfo: avx2+fma %s, avx512f/bw/dq/vl %s\n", h2 ? "yes" : "no", h512 ? "yes" : "no");
+    printf("cpuinfo: avx2+fma+f16c %s, avx512f/bw/dq/vl %s\n", h2 ? "yes" : "no", h512 ? "yes" : "no");
 }
 #endif
 
