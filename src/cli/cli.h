@@ -27,5 +27,6 @@ int sg_cmd_info(int argc, char **argv);
 int sg_cmd_bench(int argc, char **argv);
 int sg_cmd_ci_check(int argc, char **argv);
 int sg_cmd_model(int argc, char **argv);
+int sg_cmd_report(int argc, char **argv);
 
 #endif

@@ -39,6 +39,7 @@ static const struct {
     {"bench", sg_cmd_bench, "per-kernel throughput vs scalar, auto-vectorized, ceilings and peers"},
     {"ci-check", sg_cmd_ci_check, "performance-regression gate (instruction counts or wall clock)"},
     {"model", sg_cmd_model, "static throughput model of the kernels' loops per core (llvm-mca)"},
+    {"report", sg_cmd_report, "charts (PNG, SVG) and report.md from saved runs, or two runs compared"},
 };
 
 static void usage(FILE *out)
@@ -69,6 +70,6 @@ int sg_cli_main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    return sg_cli_error(NULL, "unknown command '%s' (commands: train, info, bench, ci-check, model)",
+    return sg_cli_error(NULL, "unknown command '%s' (commands: train, info, bench, ci-check, model, report)",
                         argv[1]);
 }

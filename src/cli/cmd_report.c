@@ -1,0 +1,43 @@
+/* 'simdgrad report': charts and report.md from saved benchmark runs. The renderer is Python
+ * (matplotlib, tools/report/); this only finds its entry script and execs the system Python with
+ * the same arguments, as 'simdgrad bench' does for simdgrad-bench. The script is looked up as
+ * $SIMDGRAD_REPORT, else in the build tree (meson copies it to <build>/tools/report/), else where
+ * 'meson install' puts it (<prefix>/share/simdgrad/report/). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/proc.h"
+
+int sg_cmd_report(int argc, char **argv)
+{
+    /* The script validates its own arguments; the CLI fuzzer must never exec it. */
+    if (sg_cli_validate_only)
+        return SG_EXIT_OK;
+    const char *script = sg_find_helper(NULL, "SIMDGRAD_REPORT", "simdgrad_report.py", "tools/report");
+    if (!script)
+        script = sg_find_helper(NULL, "SIMDGRAD_REPORT", "simdgrad_report.py", "share/simdgrad/report");
+    if (!script)
+        return sg_cli_error("report", "tools/report/simdgrad_report.py not found in the build tree or in "
+                                      "../share/simdgrad/report/ (set SIMDGRAD_REPORT to its path)");
+    /* Debian's python3 is where python3-matplotlib installs; SIMDGRAD_PYTHON overrides it. */
+    const char *python = getenv("SIMDGRAD_PYTHON");
+    if (!python || !*python)
+        python = "/usr/bin/python3";
+    char **args = calloc((size_t)argc + 2, sizeof *args);
+    if (!args)
+        return sg_cli_error("report", "out of memory");
+    args[0] = (char *)python;
+    args[1] = (char *)script;
+    for (int i = 1; i < argc; i++) /* argv[0] is "report" */
+        args[i + 1] = argv[i];
+    fflush(NULL);
+    execv(python, args);
+    const int e = errno;
+    free(args);
+    return sg_cli_error("report", "cannot run %s: %s", python, strerror(e));
+}

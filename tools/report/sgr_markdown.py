@@ -1,0 +1,182 @@
+"""report.md: the run's context, the headline best-ISA table, the charts, one table per kernel
+(size x implementation) and, for two runs, the matched comparison with its unmatched rows."""
+import os
+
+import sgr_run
+from sgr_match import pair_order
+from sgr_run import ELTWISE, LEVELS, MATMUL_FORMS, is_hand
+
+
+def fmt_rate(v):
+    return "–" if v is None else (f"{v:.1f}" if v >= 10 else f"{v:.2f}")
+
+
+def fmt_ratio(v):
+    return "–" if v is None else f"{v:.2f}"
+
+
+def fmt_pct(v):
+    return "–" if v is None else f"{100 * v:.0f}%"
+
+
+def image(lines, stem, alt):
+    lines.append(f"![{alt}]({stem}.png)  \n[SVG]({stem}.svg)\n")
+
+
+def context_lines(run):
+    c = run.context
+    l1, l2, l3 = run.caches
+    kib = lambda b: f"{b >> 10} KiB" if b < (1 << 20) else f"{b >> 20} MiB"  # noqa: E731
+    return [f"- run: `{os.path.relpath(run.path)}` ({c.get('date', '?')}, mode {c.get('mode', '?')}, "
+            f"git {c.get('git_revision', '?')})",
+            f"- CPU: {c.get('cpu_model', '?')}; ISAs available: {c.get('isas_available', '?')}; "
+            f"caches: L1d {kib(l1)}, L2 {kib(l2)}, L3 {kib(l3)} (levels below are derived from these)",
+            f"- compiler: {c.get('compiler', '?')} ({c.get('build_flags', '?')}); pinned PU "
+            f"{c.get('pinned_pu', '?')}; load average at start {c.get('load_average_at_start', '?')}",
+            "- peak FMA GFLOP/s: " + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in
+                                                sorted(run.peak.items(), key=lambda kv: kv[1]))]
+
+
+def groups(run):
+    """(kernel family, size key, label) in the harness's order: elementwise by level, matmul, train."""
+    out = []
+    for r in run.rows.values():
+        key = (r.family, sgr_run.key_size(r))
+        if key not in [(g[0], g[1]) for g in out]:
+            out.append((r.family, sgr_run.key_size(r), r.size_label))
+    return out
+
+
+def headline(run, lines):
+    lines += ["| kernel / size | best ISA | rate | × scalar | × auto | % roofline |", "|---|---|---|---|---|---|"]
+    for fam, size, label in groups(run):
+        g = run.find(fam, size)
+        hand = [r for r in g.values() if is_hand(r.impl) and r.best]
+        if not hand:
+            continue
+        best = min(hand, key=lambda r: r.best)
+        autos = [r for r in g.values() if r.impl.startswith("auto_") and r.best]
+        autob = min(autos, key=lambda r: r.best) if autos else None
+        sc = g.get("scalar")
+        lines.append(f"| {fam} {label} | {best.impl} | {fmt_rate(best.rate())} {best.rate_unit()} | "
+                     f"{fmt_ratio(sc.best / best.best if sc else None)} | "
+                     f"{fmt_ratio(autob.best / best.best if autob else None)} | "
+                     f"{fmt_pct(run.roofline_fraction(best))} |")
+    lines.append("\nbest ISA: the fastest of simdgrad's own kernels (best of the repetitions, CPU time); "
+                 "× X: X's time / its time (> 1: simdgrad faster; auto = the faster auto_*); % roofline as in "
+                 "the bench summary: max(FLOPs / that ISA's FMA peak, bytes / the best copy (relu) or add "
+                 "(relu_grad, matmul) loop at that level) / time.\n")
+
+
+def kernel_tables(run, lines):
+    impls = run.impls()
+    fams = list(dict.fromkeys(g[0] for g in groups(run)))
+    for fam in fams:
+        rows = [g for g in groups(run) if g[0] == fam]
+        unit = "GB/s" if fam.split("/")[0] in ELTWISE else "GFLOP/s"
+        present = [i for i in impls if any(i in run.find(fam, s) for _, s, _ in rows)]
+        lines.append(f"#### {fam} ({unit})\n")
+        lines.append("| size | " + " | ".join(present) + " |")
+        lines.append("|---|" + "---|" * len(present))
+        for _, size, label in rows:
+            g = run.find(fam, size)
+            best_hand = min((r.best for r in g.values() if is_hand(r.impl) and r.best), default=None)
+            cells = []
+            for i in present:
+                r = g.get(i)
+                v = fmt_rate(r.rate()) if r else "–"
+                cells.append(f"**{v}**" if r and r.best == best_hand else v)
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append("Bold: the best of simdgrad's own ISAs in that row. Elementwise sizes are ½·L1d, ½·L2, "
+                 "½·L3 and 4·L3 of this run's machine (bench/sizes.c).\n")
+
+
+def run_section(run, lines, prefix, charts_ok, level=2):
+    h = "#" * level
+    lines.append(f"{h} {run.label}\n")
+    lines += context_lines(run)
+    lines.append("")
+    lines.append(f"{h}# Headline: best ISA per kernel and size\n")
+    headline(run, lines)
+    if charts_ok:
+        lines.append(f"{h}# Throughput vs working-set size\n")
+        lines.append("One line per implementation (dashed: auto-vectorized reference; dotted: peers); dotted "
+                     "verticals: the cache sizes; dash-dot segments: the measured ceiling of each level.\n")
+        image(lines, prefix + "throughput", "throughput vs working set")
+        lines.append(f"{h}# Roofline\n")
+        lines.append("Roofs: each ISA's measured FMA peak (`ceiling_fma`) and each level's best streaming "
+                     "bandwidth (copy or add loops, including non-temporal stores at L3/DRAM). The harness "
+                     "counts relu/relu_grad by bytes only; here they are credited one operation per element, "
+                     "so their points sit at 1/8 and 1/12 FLOP/byte.\n")
+        image(lines, prefix + "roofline", "roofline")
+        lines.append(f"{h}# Speed-up over scalar and over the auto-vectorized build\n")
+        image(lines, prefix + "speedup", "speed-up bars")
+    lines.append(f"{h}# Per-kernel tables: size × implementation\n")
+    kernel_tables(run, lines)
+
+
+def comparison_section(comp, label_a, label_b, lines, charts_ok):
+    g = comp.geomean()
+    lines.append(f"## Comparison: {label_b} vs {label_a}\n")
+    lines.append(f"Ratio = {label_b}'s rate / {label_a}'s rate (GB/s or GFLOP/s of the best repetition each; "
+                 f"> 1: {label_b} is faster). Rates, not times, because a level's n differs between machines. Elementwise rows are matched by kernel, g0, implementation and cache level — the "
+                 "level each run's n falls in with that run's own cache sizes — never by n; matmul by form and "
+                 "shape, train by steps. Noise band: both runs' repetition spread (Google Benchmark's cv of "
+                 "the CPU time, else the repetitions' stdev / mean), combined as √(cv_a² + cv_b²).\n")
+    lines.append(f"**Geomean over the {len(comp.pairs)} matched rows: "
+                 f"{fmt_ratio(g)}**; per implementation: " +
+                 ", ".join(f"{i} {fmt_ratio(comp.geomean([p for p in comp.pairs if p.a.impl == i]))}"
+                           for i in sorted({p.a.impl for p in comp.pairs}, key=sgr_run.impl_order)) +
+                 f". {sum(p.within_noise for p in comp.pairs)} of them are within their noise band. "
+                 f"Unmatched (not in the geomean): {len(comp.only_a)} only in {label_a}, "
+                 f"{len(comp.only_b)} only in {label_b}.\n")
+    if charts_ok:
+        image(lines, "compare", "per-benchmark ratio")
+        lines.append("The chart shows every matched elementwise and train row, the training matmuls and the NN "
+                     "squares; the table has every matched row.\n")
+    lines += ["| kernel | level / shape | impl | n (a → b) | rate a | rate b | ratio | cv a | cv b | within noise |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for p in sorted(comp.pairs, key=pair_order):
+        a, b = p.a, p.b
+        where = a.level if a.n is not None else ("{}x{}x{}".format(*a.shape) if a.shape else f"steps:{a.steps}")
+        ns = f"{a.n} → {b.n}" if a.n is not None else ""
+        lines.append(f"| {a.family} | {where} | {a.impl} | {ns} | {fmt_rate(a.rate())} {a.rate_unit()} | "
+                     f"{fmt_rate(b.rate())} {b.rate_unit()} | {p.ratio:.2f} | {fmt_pct(a.cv)} | {fmt_pct(b.cv)} | "
+                     f"{'yes' if p.within_noise else 'no'} |")
+    lines.append("")
+    # Listed in full (folded, there can be a hundred): a row missing from one run is a finding too.
+    for label, rows in ((label_a, comp.only_a), (label_b, comp.only_b)):
+        if not rows:
+            lines.append(f"**Only in {label}**: none.\n")
+            continue
+        by_impl = {}
+        for r in rows:
+            by_impl.setdefault(r.impl, []).append(r)
+        summary = ", ".join(f"{i} {len(v)}" for i, v in sorted(by_impl.items(), key=lambda kv: sgr_run.impl_order(kv[0])))
+        lines.append(f"<details><summary><b>Only in {label}</b>: {len(rows)} rows ({summary})</summary>\n")
+        lines.append(", ".join(f"`{r.name}`" for r in rows) + "\n\n</details>\n")
+
+
+def agreement_section(matrix, how, lines, stem):
+    lines.append("## Cross-ISA agreement (bit-identical to scalar)\n")
+    lines.append(f"How it was produced: {how}\n")
+    if matrix is None:
+        return
+    lines.append(f"Method: {matrix.data.get('method', '?')}. It describes the build and CPU that ran the check "
+                 f"({matrix.data.get('cpu_model', '?')}), which need not be the benchmark run's machine: an ISA "
+                 "that CPU lacks is shown as not run, never as agreeing. 'scalar code': that ISA's table uses "
+                 "the scalar kernel for the family.\n")
+    if stem:
+        image(lines, stem, "agreement matrix")
+    isas = matrix.isas
+    lines += ["| kernel | " + " | ".join(isas) + " |", "|---|" + "---|" * len(isas)]
+    for k in matrix.kernels:
+        cells = []
+        for isa in isas:
+            c = matrix.cell(k, isa)
+            s = c["status"] if c else "unavailable"
+            cells.append({"identical": "identical", "differs": f"**differs** ({c and c.get('first_mismatch')})",
+                          "unavailable": "not run here"}.get(s, s))
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    lines.append("")
