@@ -147,6 +147,11 @@ def test_compare(script, fixtures):
         check("<b>Only in Zen 4</b>" in md and "`relu/avx512/n:65536`" in md, "unmatched rows listed")
         check("**Only in Zen 3**: none." in md, "nothing only in Zen 3")
         check("Geomean over the" in md and "matched rows" in md, "geomean stated")
+    with tempfile.TemporaryDirectory() as out:
+        run([PY, script, os.path.join(fixtures, "zen4.json"), os.path.join(fixtures, "zen3.json"),
+             "--compare-only", "--out", out, "--no-agreement"])
+        check(sorted(os.listdir(out)) == ["compare.png", "compare.svg", "report.md"],
+              f"--compare-only wrote {sorted(os.listdir(out))}")
     print("ok: compare")
 
 
@@ -191,7 +196,7 @@ def test_agreement(helper, script, fixtures, broken):
     need_matplotlib()
     with tempfile.TemporaryDirectory() as out:
         run([PY, script, os.path.join(fixtures, "zen3.json"), "--out", out], env={"SIMDGRAD_AGREEMENT": helper})
-        check_chart(out, "agreement", ["relu", "matmul_nt", "scalar", "identical"])
+        check_chart(out, "agreement", ["relu", "matmul_nt", "scalar", "identical", "reference"])
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
         check("produced now by running" in md and "agreement.json" in md, "report.md says how the matrix was made")

@@ -209,6 +209,9 @@ int main(int argc, char **argv)
         else if ((unsigned char)*c >= 0x20)
             fputc(*c, out);
     fprintf(out, "\",\n");
+    char avail[128];
+    sg_isa_list_available(avail, sizeof avail);
+    fprintf(out, "  \"isas_available\": \"%s\",\n", avail);
     fprintf(out, "  \"method\": \"each kernel vs the scalar reference (sg_kernels_get(SG_ISA_SCALAR)), same inputs, "
                  "bit for bit, all NaNs equal; relu/relu_grad: n = 0..64, 1000, 1023, 4099, 65539; matmul: the "
                  "5 training shapes, 37x29x41, 64^3, 97x131x259, 300x17x520, every m,n <= 9 with k in 0,3,6,9; "

@@ -20,7 +20,8 @@ class Matrix:
         self.results = [r for r in data.get("results", []) if isinstance(r, dict)]
         self.kernels = list(dict.fromkeys(r["kernel"] for r in self.results))
         self.isas = list(dict.fromkeys(r["isa"] for r in self.results))
-        self.where = f"checked on {data.get('cpu_model', '?')}, simdgrad {data.get('simdgrad_version', '?')}"
+        self.where = (f"checked on {data.get('cpu_model', '?')} with {data.get('isas_available', '?')}, "
+                      f"simdgrad {data.get('simdgrad_version', '?')}")
 
     def cell(self, kernel, isa):
         for r in self.results:

@@ -99,6 +99,8 @@ def throughput(run, out_dir, stem="throughput"):
         ax.set_xticklabels([fmt_bytes(t) for t in ticks])
         ax.set_yscale("log")
         ax.set_xlim(lo, hi)
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim(y0, y1 * 1.5)  # room for the ceiling labels above the top segment
         ax.set_title(fam)
         ax.set_xlabel("working set (bytes read + written per call)")
         ax.set_ylabel("GB/s")
@@ -317,8 +319,10 @@ def agreement(matrix, out_dir, stem="agreement"):
         for j, isa in enumerate(isas):
             cell = matrix.cell(k, isa)
             status = cell["status"] if cell else "unavailable"
-            text = {"identical": "identical", "differs": "DIFFERS", "unavailable": "not run here"}.get(status, status)
-            if cell and status == "identical" and cell.get("code") == "scalar" and isa != "scalar":
+            text = {"identical": "identical", "differs": "DIFFERS", "unavailable": "not run here\n(CPU lacks it)"}.get(status, status)
+            if cell and status == "identical" and isa == "scalar":
+                text = "reference"
+            elif cell and status == "identical" and cell.get("code") == "scalar":
                 text = "identical\n(scalar code)"
             if cell and status == "differs":
                 text += f"\n{cell.get('mismatching_cases')}/{cell.get('cases')} cases"

@@ -119,6 +119,13 @@ def run_section(run, lines, prefix, charts_ok, level=2):
 def comparison_section(comp, label_a, label_b, lines, charts_ok):
     g = comp.geomean()
     lines.append(f"## Comparison: {label_b} vs {label_a}\n")
+    for lab, run in ((label_a, comp.a), (label_b, comp.b)):
+        c = run.context
+        l1, l2, l3 = (x >> 10 for x in run.caches)
+        lines.append(f"- {lab}: `{os.path.relpath(run.path)}` — {c.get('cpu_model', '?')}, ISAs "
+                     f"{c.get('isas_available', '?')}, L1d {l1} KiB, L2 {l2} KiB, L3 {l3 >> 10} MiB, "
+                     f"{c.get('date', '?')}, git {c.get('git_revision', '?')}")
+    lines.append("")
     lines.append(f"Ratio = {label_b}'s rate / {label_a}'s rate (GB/s or GFLOP/s of the best repetition each; "
                  f"> 1: {label_b} is faster). Rates, not times, because a level's n differs between machines. Elementwise rows are matched by kernel, g0, implementation and cache level — the "
                  "level each run's n falls in with that run's own cache sizes — never by n; matmul by form and "
@@ -164,7 +171,7 @@ def agreement_section(matrix, how, lines, stem):
     if matrix is None:
         return
     lines.append(f"Method: {matrix.data.get('method', '?')}. It describes the build and CPU that ran the check "
-                 f"({matrix.data.get('cpu_model', '?')}), which need not be the benchmark run's machine: an ISA "
+                 f"({matrix.data.get('cpu_model', '?')}, ISAs available: {matrix.data.get('isas_available', '?')}), which need not be the benchmark run's machine: an ISA "
                  "that CPU lacks is shown as not run, never as agreeing. 'scalar code': that ISA's table uses "
                  "the scalar kernel for the family.\n")
     if stem:
@@ -176,7 +183,12 @@ def agreement_section(matrix, how, lines, stem):
         for isa in isas:
             c = matrix.cell(k, isa)
             s = c["status"] if c else "unavailable"
-            cells.append({"identical": "identical", "differs": f"**differs** ({c and c.get('first_mismatch')})",
-                          "unavailable": "not run here"}.get(s, s))
+            text = {"identical": "identical", "differs": f"**differs** ({c and c.get('first_mismatch')})",
+                    "unavailable": "not run here (CPU lacks it)"}.get(s, s)
+            if s == "identical" and isa == "scalar":
+                text = "reference"
+            elif s == "identical" and c.get("code") == "scalar":
+                text = "identical (scalar code)"
+            cells.append(text)
         lines.append(f"| {k} | " + " | ".join(cells) + " |")
     lines.append("")
