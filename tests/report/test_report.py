@@ -199,7 +199,7 @@ def test_agreement(helper, script, fixtures, broken):
         check_chart(out, "agreement", ["relu", "matmul_nt", "scalar", "identical", "reference"])
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
-        check("produced now by running" in md and "agreement.json" in md, "report.md says how the matrix was made")
+        check("produced by running" in md and "agreement.json" in md, "report.md says how the matrix was made")
         check(json.load(open(os.path.join(out, "agreement.json")))["results"], "agreement.json written beside it")
         # A saved matrix is rendered as given: one 'differs' cell must show as such.
         doc["results"][0]["status"] = "differs"

@@ -64,7 +64,8 @@ def produce(out_path):
         return None, (f"{helper} exited {proc.returncode}: "
                       f"{proc.stderr.decode(errors='replace').strip()}; no matrix.")
     m = load(out_path)
-    return m, (f"produced now by running `{os.path.relpath(helper)}` (tools/report/agreement.c) on this machine; "
+    return m, (f"produced by running `{os.path.relpath(helper)}` (tools/report/agreement.c) when this report was "
+               f"generated, on the machine that generated it; "
                f"its JSON is `{os.path.basename(out_path)}`.")
 
 

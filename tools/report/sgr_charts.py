@@ -225,6 +225,7 @@ def speedup(run, out_dir, stem="speedup"):
                             textcoords="offset points", va="center", fontsize=6)
         ax.axvline(1, color="black", lw=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_title(title)
         ax.grid(True, axis="x", which="major", alpha=0.3)
     axes[0].set_yticks(range(len(groups)))
