@@ -7,6 +7,10 @@ from sgr_match import pair_order
 from sgr_run import ELTWISE, LEVELS, MATMUL_FORMS, is_hand
 
 
+# bench/summary.c's SGB_ROOF_SLACK: more above the roof than run-to-run noise.
+ROOF_SLACK = 1.05
+
+
 def fmt_rate(v):
     return "–" if v is None else (f"{v:.1f}" if v >= 10 else f"{v:.2f}")
 
@@ -49,6 +53,7 @@ def groups(run):
 
 def headline(run, lines):
     lines += ["| kernel / size | best ISA | rate | × scalar | × auto | % roofline |", "|---|---|---|---|---|---|"]
+    above = False
     for fam, size, label in groups(run):
         g = run.find(fam, size)
         hand = [r for r in g.values() if is_hand(r.impl) and r.best]
@@ -58,14 +63,20 @@ def headline(run, lines):
         autos = [r for r in g.values() if r.impl.startswith("auto_") and r.best]
         autob = min(autos, key=lambda r: r.best) if autos else None
         sc = g.get("scalar")
+        frac = run.roofline_fraction(best)
         lines.append(f"| {fam} {label} | {best.impl} | {fmt_rate(best.rate())} {best.rate_unit()} | "
                      f"{fmt_ratio(sc.best / best.best if sc else None)} | "
                      f"{fmt_ratio(autob.best / best.best if autob else None)} | "
-                     f"{fmt_pct(run.roofline_fraction(best))} |")
+                     f"{fmt_pct(frac)}{' †' if frac and frac > ROOF_SLACK else ''} |")
+        above |= bool(frac and frac > ROOF_SLACK)
     lines.append("\nbest ISA: the fastest of simdgrad's own kernels (best of the repetitions, CPU time); "
                  "× X: X's time / its time (> 1: simdgrad faster; auto = the faster auto_*); % roofline as in "
                  "the bench summary: max(FLOPs / that ISA's FMA peak, bytes / the best copy (relu) or add "
                  "(relu_grad, matmul) loop at that level) / time.\n")
+    if above:
+        lines.append(f"† above its ceiling by more than {100 * (ROOF_SLACK - 1):.0f}% (bench/summary.c marks "
+                     "the same): the ceiling loops were timed at a worse moment than the kernel; read it as "
+                     "about 100%. The roofline chart shows these points above their roof.\n")
 
 
 def kernel_tables(run, lines):
