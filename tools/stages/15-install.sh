@@ -26,3 +26,12 @@ echo "$out"
 want=$'relu 0 0 2 0 3\nrelu_grad 4 2 0\nmatmul 4 5 10 11'
 [ "$out" = "$want" ] || { echo "15-install: consumer printed something else; want:"; echo "$want"; exit 1; }
 echo "15-install: the installed header, library and pkg-config file work for an outside program"
+# The installed 'simdgrad report' finds its scripts (share/simdgrad/report) and simdgrad-agreement
+# (bin/) without the source or build tree.
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+  bin=$(dirname "$(find "$dest" -path '*/bin/simdgrad' -type f | head -n 1)")
+  "$bin/simdgrad" report tests/report/zen3.json --out "$dest/report" >/dev/null
+  grep -q 'produced by running' "$dest/report/report.md" ||
+    { echo "15-install: the installed simdgrad report did not run simdgrad-agreement"; exit 1; }
+  echo "15-install: the installed simdgrad report renders a run and runs simdgrad-agreement"
+fi
