@@ -77,6 +77,21 @@ def test_render(script, fixtures):
         check("| relu n:2048 (L1) | avx2 | 224.3 GB/s | 22.70 | 1.37 | 96% |" in md, "relu L1 headline row")
         check("#### relu_grad/g0:0.5 (GB/s)" in md and "#### matmul_nn (GFLOP/s)" in md, "per-kernel tables")
         check("left out (--no-agreement)" in md, "report.md must say the agreement matrix was left out")
+    # A run filtered to matmul (--benchmark_filter): no throughput chart, and report.md embeds none.
+    with open(os.path.join(fixtures, "zen4.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if not b["run_name"].startswith("relu")]
+    with tempfile.TemporaryDirectory() as out:
+        path = os.path.join(out, "matmul-only.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        run([PY, script, path, "--no-agreement"])
+        rep = os.path.join(out, "report")
+        check(not os.path.exists(os.path.join(rep, "throughput.png")), "throughput chart without elementwise rows")
+        check_chart(rep, "roofline", ["matmul square (NN)"])
+        with open(os.path.join(rep, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        check("throughput.png" not in md and "](roofline.png)" in md, "report.md embeds only the charts drawn")
     print("ok: render")
 
 

@@ -76,6 +76,8 @@ def throughput(run, out_dir, stem="throughput"):
     """GB/s vs working-set bytes per elementwise kernel, one line per implementation, the cache
     sizes as vertical markers and each level's measured ceiling as a horizontal segment."""
     fams = eltwise_families(run)
+    if not fams:
+        return []
     cols = 2 if len(fams) > 1 else 1
     rows = math.ceil(len(fams) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False)
@@ -144,8 +146,10 @@ def roofline_points(run):
 
 
 def roofline(run, out_dir, stem="roofline"):
-    fig, ax = plt.subplots(figsize=(10, 5.6))
     pts = roofline_points(run)
+    if not pts:
+        return []
+    fig, ax = plt.subplots(figsize=(10, 5.6))
     xs = [p[3] for p in pts] or [0.1, 100]
     x_lo, x_hi = min(xs) / 2, max(xs) * 3
     grid = [x_lo * (x_hi / x_lo) ** (i / 200) for i in range(201)]
@@ -215,6 +219,8 @@ def speedup_groups(run):
 def speedup(run, out_dir, stem="speedup"):
     groups = speedup_groups(run)
     isas = [i for i in run.impls() if is_hand(i)]
+    if not groups or not isas:
+        return []
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.28 * len(groups) * max(1, len(isas)) / 1.6 + 1.6),
                              sharey=True)
     h = 0.8 / max(1, len(isas))
@@ -283,6 +289,8 @@ def compare(comp, out_dir, label_a, label_b, stem="compare"):
     panels = [(elt, "elementwise (matched by kernel, g0, implementation, cache level)"),
               (mm, "matmul (by form and shape) and train")]
     panels = [p for p in panels if p[0]]
+    if not panels:
+        return []
     n_max = max((len(p[0]) for p in panels), default=1)
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 0.15 * n_max + 1.9), squeeze=False)
     g = comp.geomean()

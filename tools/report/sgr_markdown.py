@@ -103,31 +103,33 @@ def kernel_tables(run, lines):
                  "½·L3 and 4·L3 of this run's machine (bench/sizes.c).\n")
 
 
-def run_section(run, lines, prefix, charts_ok, level=2):
+def run_section(run, lines, prefix, drawn, level=2):
     h = "#" * level
     lines.append(f"{h} {run.label}\n")
     lines += context_lines(run)
     lines.append("")
     lines.append(f"{h}# Headline: best ISA per kernel and size\n")
     headline(run, lines)
-    if charts_ok:
-        lines.append(f"{h}# Throughput vs working-set size\n")
-        lines.append("One line per implementation (dashed: auto-vectorized reference; dotted: peers); dotted "
-                     "verticals: the cache sizes; dash-dot segments: the measured ceiling of each level.\n")
-        image(lines, prefix + "throughput", "throughput vs working set")
-        lines.append(f"{h}# Roofline\n")
-        lines.append("Roofs: each ISA's measured FMA peak (`ceiling_fma`) and each level's best streaming "
-                     "bandwidth (copy or add loops, including non-temporal stores at L3/DRAM). The harness "
-                     "counts relu/relu_grad by bytes only; here they are credited one operation per element, "
-                     "so their points sit at 1/8 and 1/12 FLOP/byte.\n")
-        image(lines, prefix + "roofline", "roofline")
-        lines.append(f"{h}# Speed-up over scalar and over the auto-vectorized build\n")
-        image(lines, prefix + "speedup", "speed-up bars")
+    charts = (
+        ("throughput", "Throughput vs working-set size", "throughput vs working set",
+         "One line per implementation (dashed: auto-vectorized reference; dotted: peers); dotted verticals: the "
+         "cache sizes; dash-dot segments: the measured ceiling of each level."),
+        ("roofline", "Roofline", "roofline",
+         "Roofs: each ISA's measured FMA peak (`ceiling_fma`) and each level's best streaming bandwidth (copy or "
+         "add loops, including non-temporal stores at L3/DRAM). The harness counts relu/relu_grad by bytes only; "
+         "here they are credited one operation per element, so their points sit at 1/8 and 1/12 FLOP/byte."),
+        ("speedup", "Speed-up over scalar and over the auto-vectorized build", "speed-up bars", None))
+    for stem, title, alt, note in charts:
+        if prefix + stem in drawn:  # a run without e.g. elementwise rows has no throughput chart
+            lines.append(f"{h}# {title}\n")
+            if note:
+                lines.append(note + "\n")
+            image(lines, prefix + stem, alt)
     lines.append(f"{h}# Per-kernel tables: size × implementation\n")
     kernel_tables(run, lines)
 
 
-def comparison_section(comp, label_a, label_b, lines, charts_ok):
+def comparison_section(comp, label_a, label_b, lines, drawn):
     g = comp.geomean()
     lines.append(f"## Comparison: {label_b} vs {label_a}\n")
     for lab, run in ((label_a, comp.a), (label_b, comp.b)):
@@ -149,7 +151,7 @@ def comparison_section(comp, label_a, label_b, lines, charts_ok):
                  f". {sum(p.within_noise for p in comp.pairs)} of them are within their noise band. "
                  f"Unmatched (not in the geomean): {len(comp.only_a)} only in {label_a}, "
                  f"{len(comp.only_b)} only in {label_b}.\n")
-    if charts_ok:
+    if "compare" in drawn:
         image(lines, "compare", "per-benchmark ratio")
         lines.append("The chart shows every matched elementwise and train row, the training matmuls and the NN "
                      "squares; the table has every matched row.\n")

@@ -18,6 +18,11 @@ sys.path.insert(0, HERE)
 import sgr_run  # noqa: E402
 
 
+def stems(paths):
+    """The charts drawn so far, by file name without extension."""
+    return {os.path.splitext(os.path.basename(p))[0] for p in paths}
+
+
 def fail(msg):
     # Same shape as the C CLI's errors: one line, exit 2.
     print(f"simdgrad report: {msg}", file=sys.stderr)
@@ -91,12 +96,12 @@ def main(argv):
             written += charts.throughput(run, out, prefix + "throughput")
             written += charts.roofline(run, out, prefix + "roofline")
             written += charts.speedup(run, out, prefix + "speedup")
-        md.run_section(run, lines, prefix, charts is not None)
+        md.run_section(run, lines, prefix, stems(written))
     if len(runs) == 2:
         comp = Comparison(runs[0], runs[1])
         if charts:
             written += charts.compare(comp, out, labels[0], labels[1])
-        md.comparison_section(comp, labels[0], labels[1], lines, charts is not None)
+        md.comparison_section(comp, labels[0], labels[1], lines, stems(written))
 
     matrix, how, stem = None, "left out (--no-agreement).", None
     if args.agreement:
