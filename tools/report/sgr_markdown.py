@@ -4,7 +4,7 @@ import os
 
 import sgr_run
 from sgr_match import pair_order
-from sgr_run import ELTWISE, LEVELS, MATMUL_FORMS, is_hand
+from sgr_run import ELTWISE, is_hand
 
 
 # bench/summary.c's SGB_ROOF_SLACK: more above the roof than run-to-run noise.

@@ -59,10 +59,12 @@ class Comparison:
 
 
 def pair_order(p):
-    """Harness order: relu first, then by kernel; cache level, shape or steps; implementation."""
+    """Harness order: relu, relu_grad, matmul, train; cache level, shape or steps; implementation."""
     import sgr_run
     r = p.a
-    return (r.family != "relu", r.family, sgr_run.LEVELS.index(r.level) if r.n is not None else 0,
+    rank = ("relu", "relu_grad", "matmul", "train")
+    kind = next((i for i, k in enumerate(rank) if r.kernel.startswith(k)), len(rank))
+    return (kind, r.family, sgr_run.LEVELS.index(r.level) if r.n is not None else 0,
             r.shape or (), r.steps or 0, sgr_run.impl_order(r.impl))
 
 
