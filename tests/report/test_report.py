@@ -202,8 +202,9 @@ def test_agreement(helper, script, fixtures, broken):
     doc = json.loads(p.stdout)
     res = doc["results"]
     kernels = {r["kernel"] for r in res}
-    check(kernels == {"relu", "relu_grad g0:1", "relu_grad g0:0", "relu_grad g0:0.5", "matmul_nn", "matmul_tn",
-                      "matmul_nt"}, f"kernels {kernels}")
+    # The training task's kernels are always there; every other family of the list adds its rows.
+    check({"relu", "relu_grad g0:1", "relu_grad g0:0", "relu_grad g0:0.5", "matmul_nn", "matmul_tn",
+           "matmul_nt"} <= kernels, f"kernels {kernels}")
     ran = [r for r in res if r["status"] != "unavailable"]
     check(any(r["isa"] == "scalar" for r in ran), "scalar is always checked")
     for r in ran:

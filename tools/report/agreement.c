@@ -1,9 +1,11 @@
 /* simdgrad-agreement: the report's cross-ISA agreement matrix, measured on this machine.
- * Every kernel (relu, relu_grad per g0, matmul per form) of every ISA compiled in is run on the
+ * Every kernel (each family of the list: matmul per form, every elementwise family per swept
+ * parameter value, through src/eltwise.h) of every ISA compiled in is run on the
  * same inputs as the scalar reference and its outputs compared bit for bit (all NaNs equal, as the
  * contract says). Inputs are random with exact zeros, NaNs, infinities and subnormals mixed in,
- * because those are where a vector kernel most easily departs from the reference. Only the public
- * API (simdgrad.h) is used, so this is what any user of the library gets.
+ * because those are where a vector kernel most easily departs from the reference. The kernels are
+ * reached through the public API (simdgrad.h), so this is what any user of the library gets; the
+ * generic elementwise calls come from the internal descriptors.
  * Writes JSON to stdout (or to the file named by the only argument). Exit 0 when every available ISA
  * agrees, 1 when one differs, 2 on a usage or I/O error. The full harness is tests/kernels; this is a
  * compact re-check whose result the report can show as a table. */
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eltwise.h"
 #include "simdgrad.h"
 
 static uint64_t rng_state = 0x5eed5eed12345678u;
@@ -42,9 +45,9 @@ static uint32_t bits_of(float f)
    else uniform in [-2, 2]. */
 static float value(void)
 {
-    static const uint32_t specials[] = {0x00000000, 0x80000000, 0x00000000, 0x80000000, 0x7fc00000,
-                                        0xffc00001, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff,
-                                        0x7f7fffff, 0x00800000};
+    static const uint32_t specials[] = {0x00000000, 0x80000000, 0x00000000, 0x80000000,
+                                        0x7fc00000, 0xffc00001, 0x7f800000, 0xff800000,
+                                        0x00000001, 0x807fffff, 0x7f7fffff, 0x00800000};
     const uint64_t r = rng_u64();
     if ((r & 7) == 0)
         return f32(specials[(r >> 3) % (sizeof specials / sizeof specials[0])]);
@@ -57,10 +60,7 @@ static void fill(float *p, size_t n)
         p[i] = value();
 }
 
-static int same(float a, float b)
-{
-    return (a != a && b != b) || bits_of(a) == bits_of(b);
-}
+static int same(float a, float b) { return (a != a && b != b) || bits_of(a) == bits_of(b); }
 
 /* Index of the first differing element, or n when all agree. */
 static size_t first_diff(const float *a, const float *b, size_t n)
@@ -82,8 +82,8 @@ static void note(verdict *v, size_t at, size_t n, const char *what, float got, f
     if (at == n)
         return;
     if (!v->mismatches++)
-        snprintf(v->first, sizeof v->first, "%s [%zu]: 0x%08x, scalar 0x%08x", what, at, (unsigned)bits_of(got),
-                 (unsigned)bits_of(want));
+        snprintf(v->first, sizeof v->first, "%s [%zu]: 0x%08x, scalar 0x%08x", what, at,
+                 (unsigned)bits_of(got), (unsigned)bits_of(want));
 }
 
 /* Every n in 0..64 (the vector tails), then sizes past one and several vectors of every width. */
@@ -91,38 +91,62 @@ static const size_t sizes[] = {1000, 1023, 4099, 65539};
 #define N_SMALL 65
 #define N_SIZES (N_SMALL + sizeof sizes / sizeof sizes[0])
 
-static size_t size_at(size_t i)
-{
-    return i < N_SMALL ? i : sizes[i - N_SMALL];
-}
+static size_t size_at(size_t i) { return i < N_SMALL ? i : sizes[i - N_SMALL]; }
 
-static void check_eltwise(const sg_kernels *k, const sg_kernels *ref, int grad, float g0, verdict *v)
+/* One elementwise family (src/eltwise.h descriptor) with parameter values params: every array
+   filled at random (float arrays with the specials, mask arrays with random codes), the kernel and
+   the reference run on the same inputs, every output compared (floats NaN-equal, masks as bytes). */
+static void check_eltwise(const sg_kernels *k, const sg_kernels *ref, const sg_eltwise_desc *d,
+                          const float *params, verdict *v)
 {
     for (size_t s = 0; s < N_SIZES; s++) {
-        const size_t n = size_at(s), bytes = (n ? n : 1) * sizeof(float);
-        float *h = malloc(bytes), *dy = malloc(bytes), *got = malloc(bytes), *want = malloc(bytes);
-        if (!h || !dy || !got || !want) {
-            fprintf(stderr, "simdgrad-agreement: out of memory\n");
-            exit(2);
+        const size_t n = size_at(s);
+        void *in[SG_ELTWISE_MAX_STREAMS] = {0}, *got[SG_ELTWISE_MAX_STREAMS] = {0},
+             *want[SG_ELTWISE_MAX_STREAMS] = {0};
+        for (unsigned i = 0; i < d->n_in; i++) {
+            const size_t bytes = sg_eltwise_bytes(d->in[i], n) + 1;
+            in[i] = malloc(bytes);
+            if (!in[i]) {
+                fprintf(stderr, "simdgrad-agreement: out of memory\n");
+                exit(2);
+            }
+            if (d->in[i] == SG_ELT_F32)
+                fill(in[i], n);
+            else
+                for (size_t b = 0; b < bytes; b++)
+                    ((unsigned char *)in[i])[b] = (unsigned char)rng_u64();
         }
-        fill(h, n);
-        fill(dy, n);
-        char what[48];
-        if (grad) {
-            k->relu_grad(n, h, dy, got, g0);
-            ref->relu_grad(n, h, dy, want, g0);
-            snprintf(what, sizeof what, "relu_grad g0=%g n=%zu", g0, n);
-        } else {
-            k->relu(n, h, got);
-            ref->relu(n, h, want);
-            snprintf(what, sizeof what, "relu n=%zu", n);
+        for (unsigned o = 0; o < d->n_out; o++) {
+            const size_t bytes = sg_eltwise_bytes(d->out[o], n) + 1;
+            got[o] = calloc(1, bytes);
+            want[o] = calloc(1, bytes);
+            if (!got[o] || !want[o]) {
+                fprintf(stderr, "simdgrad-agreement: out of memory\n");
+                exit(2);
+            }
         }
-        const size_t at = first_diff(got, want, n);
-        note(v, at, n, what, at < n ? got[at] : 0, at < n ? want[at] : 0);
-        free(h);
-        free(dy);
-        free(got);
-        free(want);
+        d->call(k, n, (const void *const *)in, got, params);
+        d->call(ref, n, (const void *const *)in, want, params);
+        char what[64];
+        snprintf(what, sizeof what, "%s n=%zu", sg_family_name(d->family), n);
+        size_t at = n;
+        float g = 0, w = 0;
+        for (unsigned o = 0; o < d->n_out && at == n; o++) {
+            if (d->out[o] == SG_ELT_F32) {
+                at = first_diff(got[o], want[o], n);
+                g = at < n ? ((float *)got[o])[at] : 0;
+                w = at < n ? ((float *)want[o])[at] : 0;
+            } else if (memcmp(got[o], want[o], sg_eltwise_bytes(d->out[o], n)) != 0) {
+                at = 0; /* a mask byte differs: reported as element 0 of that output */
+                snprintf(what, sizeof what, "%s n=%zu (%s)", sg_family_name(d->family), n, d->out_names[o]);
+            }
+        }
+        note(v, at, n, what, g, w);
+        for (unsigned i = 0; i < SG_ELTWISE_MAX_STREAMS; i++) {
+            free(in[i]);
+            free(got[i]);
+            free(want[i]);
+        }
     }
 }
 
@@ -132,7 +156,7 @@ static void check_matmul(const sg_kernels *k, const sg_kernels *ref, sg_trans ta
 {
     size_t shapes[64 + 729][3];
     size_t ns = 0;
-    static const size_t fixed[][3] = {{4, 30, 3}, {4, 1, 30}, {30, 1, 4}, {4, 30, 1}, {3, 30, 4},
+    static const size_t fixed[][3] = {{4, 30, 3},   {4, 1, 30},   {30, 1, 4},     {4, 30, 1},    {3, 30, 4},
                                       {37, 29, 41}, {64, 64, 64}, {97, 131, 259}, {300, 17, 520}};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         memcpy(shapes[ns++], fixed[i], sizeof fixed[i]);
@@ -185,20 +209,40 @@ int main(int argc, char **argv)
         fprintf(stderr, "simdgrad-agreement: cannot write %s\n", argv[1]);
         return 2;
     }
-    static const struct {
-        const char *name;
-        int family; /* 0 relu, 1 relu_grad, 2 matmul */
-        float g0;
+    /* The rows: matmul in the three forms the training task uses, every elementwise family once
+       per swept parameter value (relu_grad g0:1, g0:0, g0:0.5), in the family list's order. */
+    struct row {
+        char name[48];
+        sg_family family;
+        const sg_eltwise_desc *d;
+        float param;
         sg_trans ta, tb;
-    } kernels[] = {
-        {"relu", 0, 0, SG_NO_TRANS, SG_NO_TRANS},          {"relu_grad g0:1", 1, 1.0f, SG_NO_TRANS, SG_NO_TRANS},
-        {"relu_grad g0:0", 1, 0.0f, SG_NO_TRANS, SG_NO_TRANS}, {"relu_grad g0:0.5", 1, 0.5f, SG_NO_TRANS, SG_NO_TRANS},
-        {"matmul_nn", 2, 0, SG_NO_TRANS, SG_NO_TRANS},     {"matmul_tn", 2, 0, SG_TRANS, SG_NO_TRANS},
-        {"matmul_nt", 2, 0, SG_NO_TRANS, SG_TRANS},
-    };
-    const size_t nk = sizeof kernels / sizeof kernels[0];
+    } kernels[SG_FAMILY_COUNT * (SG_ELTWISE_MAX_SWEEP + 3)];
+    size_t nk = 0;
+    for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+        const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
+        const char *fname = sg_family_name((sg_family)f);
+        if (!d) {
+            static const char *const forms[] = {"nn", "tn", "nt"};
+            static const sg_trans ta[] = {SG_NO_TRANS, SG_TRANS, SG_NO_TRANS},
+                                  tb[] = {SG_NO_TRANS, SG_NO_TRANS, SG_TRANS};
+            for (int m = 0; m < 3; m++) {
+                kernels[nk] = (struct row){"", (sg_family)f, NULL, 0, ta[m], tb[m]};
+                snprintf(kernels[nk++].name, sizeof kernels[0].name, "%s_%s", fname, forms[m]);
+            }
+            continue;
+        }
+        for (unsigned p = 0; p < (d->n_sweep ? d->n_sweep : 1); p++) {
+            kernels[nk] =
+                (struct row){"", (sg_family)f, d, d->n_sweep ? d->sweep[p] : 0, SG_NO_TRANS, SG_NO_TRANS};
+            if (d->n_sweep)
+                snprintf(kernels[nk++].name, sizeof kernels[0].name, "%s %s:%g", fname, d->param_name,
+                         (double)d->sweep[p]);
+            else
+                snprintf(kernels[nk++].name, sizeof kernels[0].name, "%s", fname);
+        }
+    }
     const sg_kernels *ref = sg_kernels_get(SG_ISA_SCALAR);
-    static const sg_family fam[] = {SG_FAMILY_relu, SG_FAMILY_relu_grad, SG_FAMILY_matmul};
     int disagree = 0;
 
     fprintf(out, "{\n  \"tool\": \"simdgrad-agreement\",\n  \"simdgrad_version\": \"%s\",\n", sg_version());
@@ -212,10 +256,13 @@ int main(int argc, char **argv)
     char avail[128];
     sg_isa_list_available(avail, sizeof avail);
     fprintf(out, "  \"isas_available\": \"%s\",\n", avail);
-    fprintf(out, "  \"method\": \"each kernel vs the scalar reference (sg_kernels_get(SG_ISA_SCALAR)), same inputs, "
-                 "bit for bit, all NaNs equal; relu/relu_grad: n = 0..64, 1000, 1023, 4099, 65539; matmul: the "
-                 "5 training shapes, 37x29x41, 64^3, 97x131x259, 300x17x520, every m,n <= 9 with k in 0,3,6,9; "
-                 "inputs uniform in [-2, 2] with 1 in 8 a special (+-0, NaN, +-inf, subnormal, FLT_MAX)\",\n");
+    fprintf(
+        out,
+        "  \"method\": \"each kernel vs the scalar reference (sg_kernels_get(SG_ISA_SCALAR)), same inputs, "
+        "bit for bit, all NaNs equal (mask outputs byte for byte); elementwise families: n = 0..64, 1000, "
+        "1023, 4099, 65539; matmul: the "
+        "5 training shapes, 37x29x41, 64^3, 97x131x259, 300x17x520, every m,n <= 9 with k in 0,3,6,9; "
+        "inputs uniform in [-2, 2] with 1 in 8 a special (+-0, NaN, +-inf, subnormal, FLT_MAX)\",\n");
     fprintf(out, "  \"results\": [\n");
     int first = 1;
     for (int i = 0; i < SG_ISA_COUNT; i++) {
@@ -235,19 +282,21 @@ int main(int argc, char **argv)
             verdict v = {0, 0, ""};
             const char *status = "unavailable", *impl = "";
             if (k) {
-                if (kernels[j].family == 2)
+                if (!kernels[j].d)
                     check_matmul(k, ref, kernels[j].ta, kernels[j].tb, &v);
                 else
-                    check_eltwise(k, ref, kernels[j].family, kernels[j].g0, &v);
+                    check_eltwise(k, ref, kernels[j].d, &kernels[j].param, &v);
                 status = v.mismatches ? "differs" : "identical";
                 disagree |= v.mismatches != 0;
-                /* An ISA without its own kernel for a family runs the scalar one: agreement is trivial there. */
-                impl = sg_isa_name(sg_family_impl(isa, fam[kernels[j].family]));
+                /* An ISA without its own kernel for a family runs the scalar one: agreement is trivial there.
+                 */
+                impl = sg_isa_name(sg_family_impl(isa, kernels[j].family));
             }
-            fprintf(out, "%s    {\"kernel\": \"%s\", \"isa\": \"%s\", \"status\": \"%s\", \"code\": \"%s\", "
-                         "\"cases\": %ld, \"mismatching_cases\": %ld, \"first_mismatch\": \"%s\"}",
-                    first ? "" : ",\n", kernels[j].name, sg_isa_name(isa), status, impl, v.cases, v.mismatches,
-                    v.first);
+            fprintf(out,
+                    "%s    {\"kernel\": \"%s\", \"isa\": \"%s\", \"status\": \"%s\", \"code\": \"%s\", "
+                    "\"cases\": %ld, \"mismatching_cases\": %ld, \"first_mismatch\": \"%s\"}",
+                    first ? "" : ",\n", kernels[j].name, sg_isa_name(isa), status, impl, v.cases,
+                    v.mismatches, v.first);
             first = 0;
         }
     }
