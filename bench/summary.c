@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "npy.h"
+#include "atomic_file.h"
 #include "sgb.h"
 
 /* % roofline above this is marked: more than run-to-run noise at L1/L2 (measured ±5%). */

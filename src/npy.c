@@ -1,6 +1,8 @@
 /* See npy.h. Byte order is handled explicitly, so the same code works on big-endian hosts. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,114 +201,106 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
     return 0;
 }
 
-int sg_npy_read(const char *path, float **data, size_t *rows, size_t *cols, char *err, size_t err_len)
+int sg_npy_open(const char *path, sg_npy_file *f, char *err, size_t err_len)
 {
-    *data = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    memset(f, 0, sizeof *f);
+    f->overflow_at = SIZE_MAX;
+    /* O_NONBLOCK: opening a FIFO (or a tty) for reading must not wait for a writer; nothing but a
+       regular file gets past the fstat below. */
+    f->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (f->fd < 0)
         FAIL("cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        FAIL("not a regular file");
+    struct stat st = {0};
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const bool fifo = S_ISFIFO(st.st_mode), dir = S_ISDIR(st.st_mode), chr = S_ISCHR(st.st_mode);
+        sg_npy_close(f);
+        FAIL("not a regular file%s", fifo ? " (a FIFO)" : dir ? " (a directory)" : chr ? " (a device)" : "");
     }
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
     const size_t size = (size_t)st.st_size;
     const size_t head_max = 12 + SG_NPY_MAX_HEADER;
     const size_t head_len = size < head_max ? size : head_max;
     unsigned char *head = malloc(head_len ? head_len : 1);
-    if (!head || fread(head, 1, head_len, fp) != head_len) {
+    if (!head || pread(f->fd, head, head_len, 0) != (ssize_t)head_len) {
         free(head);
-        fclose(fp);
+        sg_npy_close(f);
         FAIL("read error");
     }
-    sg_npy_header h;
-    const int rc = sg_npy_parse_header(head, head_len, &h, err, err_len);
+    const int rc = sg_npy_parse_header(head, head_len, &f->h, err, err_len);
     free(head);
     if (rc != 0) {
-        fclose(fp);
+        sg_npy_close(f);
         return -1;
     }
     /* rows*cols <= SG_NPY_MAX_ELEMS was checked, so this product cannot overflow. */
-    const size_t n = h.rows * h.cols, want = n * h.item_size, have = size - h.data_offset;
+    const sg_npy_header *h = &f->h;
+    const size_t want = h->rows * h->cols * h->item_size, have = size - h->data_offset;
     if (have != want) {
-        fclose(fp);
+        sg_npy_close(f);
         FAIL("%s: shape (%zu, %zu) '%s' needs %zu data bytes, file has %zu",
-             have < want ? "truncated" : "garbled", h.rows, h.cols, h.descr, want, have);
+             have < want ? "truncated" : "garbled", h->rows, h->cols, h->descr, want, have);
     }
-    unsigned char *raw = malloc(want);
+    return 0;
+}
+
+void sg_npy_close(sg_npy_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+}
+
+int sg_npy_load(sg_npy_file *f, float **data, char *err, size_t err_len)
+{
+    *data = NULL;
+    const sg_npy_header *h = &f->h;
+    const size_t n = h->rows * h->cols;
     float *out = malloc(n * sizeof *out);
-    if (!raw || !out || fseek(fp, (long)h.data_offset, SEEK_SET) != 0 || fread(raw, 1, want, fp) != want) {
-        free(raw);
-        free(out);
-        fclose(fp);
-        FAIL("%s", raw && out ? "read error" : "out of memory");
-    }
-    fclose(fp);
-    for (size_t i = 0; i < n; i++) {
-        if (h.item_size == 4) {
-            const uint32_t u = le32(raw + 4 * i);
-            memcpy(&out[i], &u, 4);
-        } else {
-            const uint64_t u = (uint64_t)le32(raw + 8 * i) | (uint64_t)le32(raw + 8 * i + 4) << 32;
-            double d;
-            memcpy(&d, &u, 8);
-            out[i] = (float)d; /* round to nearest; NaN stays NaN */
+    if (!out)
+        FAIL("out of memory");
+    unsigned char buf[1 << 16];
+    const size_t per = sizeof buf / h->item_size;
+    for (size_t i = 0; i < n;) {
+        const size_t cnt = n - i < per ? n - i : per, bytes = cnt * h->item_size;
+        const off_t at = (off_t)(h->data_offset + i * h->item_size);
+        if (pread(f->fd, buf, bytes, at) != (ssize_t)bytes) {
+            free(out);
+            FAIL("read error");
+        }
+        for (size_t j = 0; j < cnt; j++, i++) {
+            if (h->item_size == 4) {
+                const uint32_t u = le32(buf + 4 * j);
+                memcpy(&out[i], &u, 4);
+            } else {
+                const uint64_t u = (uint64_t)le32(buf + 8 * j) | (uint64_t)le32(buf + 8 * j + 4) << 32;
+                double d;
+                memcpy(&d, &u, 8);
+                out[i] = (float)d; /* round to nearest; NaN stays NaN */
+                if (isfinite(d) && !isfinite(out[i]) && f->overflow_at == SIZE_MAX) {
+                    f->overflow_at = i;
+                    f->overflow_value = d;
+                }
+            }
         }
     }
-    free(raw);
     *data = out;
-    *rows = h.rows;
-    *cols = h.cols;
     return 0;
 }
 
-int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_len)
+int sg_npy_read(const char *path, float **data, size_t *rows, size_t *cols, char *err, size_t err_len)
 {
-    f->fp = NULL;
-    if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path ||
-        snprintf(f->tmp, sizeof f->tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof f->tmp)
-        FAIL("%s: path too long", path);
-    const int fd = mkstemp(f->tmp);
-    if (fd < 0)
-        FAIL("%s: cannot create: %s", path, strerror(errno));
-    /* mkstemp creates 0600; an output file should be as readable as any other. */
-    (void)fchmod(fd, 0644);
-    f->fp = fdopen(fd, "wb");
-    if (!f->fp) {
-        const int e = errno;
-        close(fd);
-        unlink(f->tmp);
-        FAIL("%s: cannot open: %s", path, strerror(e));
+    sg_npy_file f;
+    *data = NULL;
+    if (sg_npy_open(path, &f, err, err_len) != 0)
+        return -1;
+    const int rc = sg_npy_load(&f, data, err, err_len);
+    sg_npy_close(&f);
+    if (rc == 0) {
+        *rows = f.h.rows;
+        *cols = f.h.cols;
     }
-    return 0;
-}
-
-void sg_atomic_abort(sg_atomic_file *f)
-{
-    if (f->fp) {
-        fclose(f->fp);
-        f->fp = NULL;
-        unlink(f->tmp);
-    }
-}
-
-int sg_atomic_commit(sg_atomic_file *f, char *err, size_t err_len)
-{
-    /* fsync before the rename: after a crash the name points at the old file or the whole new one. */
-    const bool bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
-    const int e = errno;
-    const bool close_bad = fclose(f->fp) != 0;
-    f->fp = NULL;
-    if (bad || close_bad) {
-        unlink(f->tmp);
-        FAIL("%s: write error: %s", f->path, strerror(bad ? e : errno));
-    }
-    if (rename(f->tmp, f->path) != 0) {
-        const int re = errno;
-        unlink(f->tmp);
-        FAIL("%s: cannot rename into place: %s", f->path, strerror(re));
-    }
-    return 0;
+    return rc;
 }
 
 int sg_npy_write(const char *path, const float *data, size_t rows, size_t cols, char *err, size_t err_len)

@@ -4,13 +4,20 @@
  * to float), and checks the declared shape against the file size before allocating, so a
  * garbled header can never make it allocate more than the file holds. The writer emits
  * version 1.0 '<f4' through a temporary file in the target directory that is renamed into
- * place, so a reader never sees a half-written file. */
+ * place (atomic_file.h), so a reader never sees a half-written file.
+ *
+ * Inputs are opened with O_NONBLOCK and fstat'ed before anything is read, so a FIFO or device
+ * is refused instead of blocking; sg_npy_open reads and checks only the header, so callers can
+ * check every input's shape (and the memory they need together) before loading any data. */
 #ifndef SG_NPY_H
 #define SG_NPY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
+
+#include "atomic_file.h"
 
 /* Upper bound on elements the reader will load (256 Mi floats = 1 GiB). */
 #define SG_NPY_MAX_ELEMS ((size_t)1 << 28)
@@ -29,6 +36,25 @@ typedef struct sg_npy_header {
    Returns 0, or -1 with a one-line reason in err ("not a .npy file (bad magic)", ...). */
 int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, char *err, size_t err_len);
 
+typedef struct sg_npy_file {
+    int fd;
+    sg_npy_header h;
+    dev_t dev; /* of the opened file, to tell whether an output names the same file */
+    ino_t ino;
+    /* Set by sg_npy_load: the first '<f8' element that is finite but rounds to ±inf as a float
+       (SIZE_MAX when none), and its value. */
+    size_t overflow_at;
+    double overflow_value;
+} sg_npy_file;
+
+/* Opens path (a regular file only), reads and validates the header, and checks the declared
+   shape against the file size. 0, or -1 with a reason in err (no path prefix). */
+int sg_npy_open(const char *path, sg_npy_file *f, char *err, size_t err_len);
+/* Reads the data of an opened file into a malloc'ed row-major float array (free() it); the
+   conversion from '<f8' goes through a fixed-size buffer, so the peak is the result alone. */
+int sg_npy_load(sg_npy_file *f, float **data, char *err, size_t err_len);
+void sg_npy_close(sg_npy_file *f);
+
 /* Loads a 2-D array. On success returns 0 and a malloc'ed row-major rows×cols float array in
  *data (free() it). On failure returns -1 with a reason in err (no path prefix). */
 int sg_npy_read(const char *path, float **data, size_t *rows, size_t *cols, char *err, size_t err_len);
@@ -36,18 +62,5 @@ int sg_npy_read(const char *path, float **data, size_t *rows, size_t *cols, char
 /* Writes rows×cols floats as a version 1.0 '<f4' C-order .npy file, atomically.
    Returns 0, or -1 with a reason in err; on failure nothing is left at path or beside it. */
 int sg_npy_write(const char *path, const float *data, size_t rows, size_t cols, char *err, size_t err_len);
-
-/* Atomic file replacement, shared with the CSV writer: sg_atomic_open creates a temporary
-   file beside path; sg_atomic_commit flushes, closes and renames it over path;
-   sg_atomic_abort closes and removes it. */
-typedef struct sg_atomic_file {
-    FILE *fp;
-    char tmp[4096];
-    char path[4096];
-} sg_atomic_file;
-
-int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_len);
-int sg_atomic_commit(sg_atomic_file *f, char *err, size_t err_len);
-void sg_atomic_abort(sg_atomic_file *f);
 
 #endif

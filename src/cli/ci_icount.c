@@ -16,7 +16,7 @@
 #include "cli/cli.h"
 #include "cli/ci_baseline.h"
 #include "cli/proc.h"
-#include "npy.h"
+#include "atomic_file.h"
 #include "sg_config.h"
 
 #define CMD SG_CI_CMD

@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 #include "cli/ci_baseline.h"
 #include "cli/proc.h"
-#include "npy.h"
+#include "atomic_file.h"
 
 #define CMD SG_CI_CMD
 
