@@ -131,7 +131,8 @@ static int split_path(const char *path, char *dir, size_t dir_len, char *base, s
 
 static const char *kind_of(mode_t m)
 {
-    return S_ISDIR(m)    ? "a directory"
+    return S_ISREG(m)    ? "a regular file"
+           : S_ISDIR(m)  ? "a directory"
            : S_ISLNK(m)  ? "a symbolic link"
            : S_ISCHR(m)  ? "a character device"
            : S_ISBLK(m)  ? "a block device"

@@ -170,8 +170,9 @@ int sg_isa_check_name(const char *origin, const char *name, sg_isa *out, char *m
     sg_isa_list_available(avail, sizeof avail);
     if (sg_isa_parse(name, &isa) != 0) {
         list_names(known, sizeof known, NULL);
-        snprintf(msg, msg_len, "%s: unknown ISA '%s' (known: %s; available here: %s)", origin, name, known,
-                 avail);
+        /* The name is cut (ISA names are short) so that the lists after it always fit in msg. */
+        snprintf(msg, msg_len, "%s: unknown ISA '%.40s%s' (known: %s; available here: %s)", origin, name,
+                 strlen(name) > 40 ? "..." : "", known, avail);
         return -1;
     }
     if (!sg_isa_available(isa)) {

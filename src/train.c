@@ -184,6 +184,13 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
             g[i] = 2.0f * diff;
         }
         r->loss[s] = loss;
+        /* !(loss <= max) is also true for NaN. Going on would only compare NaN with NaN (which the
+           comparison counts as equal) and report agreement about nothing. */
+        if (!(loss <= SG_TRAIN_MAX_LOSS)) {
+            r->diverged = true;
+            r->steps = s + 1;
+            break;
+        }
         /* Backward: grad_w2 = h_reluᵀ·g, grad_h_relu = g·w2ᵀ, grad_h = relu'(h)·grad_h_relu,
            grad_w1 = xᵀ·grad_h. grad_h overwrites grad_h_relu (the kernel allows dx == dy). */
         k->matmul(SG_TRANS, SG_NO_TRANS, hd, o, n, hr, hd, g, o, gw2, o);

@@ -16,6 +16,9 @@
    number of steps. */
 #define SG_TRAIN_MAX_BYTES ((size_t)1 << 30)
 #define SG_TRAIN_MAX_STEPS ((size_t)10000000)
+/* A run whose loss is NaN, ±inf or above this has diverged: it stops at that step. Far beyond any
+   loss of a converging run, and well below FLT_MAX, so the overflow to inf is seen coming. */
+#define SG_TRAIN_MAX_LOSS 1e30f
 
 /* x is n×d (d counts the bias column when there is one), y n×o, w1 d×h, w2 h×o, row-major. */
 typedef struct sg_train_data {
@@ -28,6 +31,7 @@ typedef struct sg_train_result {
     float *loss;    /* loss of step s's forward pass, before its update */
     float *w1, *w2; /* weights after the last update */
     uint64_t zeros; /* entries of h that were exactly ±0, summed over all steps */
+    bool diverged;  /* the loss of step steps-1 (the last one run) was NaN, inf or > SG_TRAIN_MAX_LOSS */
 } sg_train_result;
 
 /* 0 when the sizes are non-zero and one run fits SG_TRAIN_MAX_BYTES, else -1 with a reason. */
@@ -47,8 +51,10 @@ int sg_train_random(sg_train_data *t, size_t n, size_t d_in, size_t h, size_t o,
                     size_t err_len);
 int sg_train_xor(sg_train_data *t, size_t h, uint64_t seed, char *err, size_t err_len);
 
-/* Trains a copy of t's weights for `steps` steps with learning rate lr and ReLU'(0) = g0.
-   Returns 0, or -1 (out of memory) with a reason. Free the result with sg_train_result_free. */
+/* Trains a copy of t's weights for `steps` steps with learning rate lr and ReLU'(0) = g0, or
+   until the loss diverges (r->diverged; r->steps then counts the steps run, the last one being the
+   diverged loss). Returns 0, or -1 (out of memory) with a reason. Free the result with sg_train_result_free.
+ */
 int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                  sg_train_result *r, char *err, size_t err_len);
 void sg_train_result_free(sg_train_result *r);

@@ -31,9 +31,36 @@ int sg_args_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* [+-] digits [. digits] [e [+-] digits], at least one digit before the exponent: strtod alone
+   would also take leading spaces, hex ("0x10", "0x1p-9"), "inf", "nan" and "infinity". */
+static bool plain_decimal(const char *s)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0';
+}
+
 int sg_args_parse_double(const char *s, double *out)
 {
-    if (!s || !*s)
+    if (!s || !plain_decimal(s))
         return -1;
     errno = 0;
     char *end;
@@ -57,6 +84,8 @@ static void usage(const char *cmd, const sg_arg *args, size_t n_args, const char
 
 static int store(const char *cmd, sg_arg *a, const char *value)
 {
+    char shown[SG_CLI_SHOWN];
+    const char *echo = value ? sg_cli_shown(value, shown) : ""; /* parsed in full, echoed cut */
     switch (a->kind) {
     case SG_ARG_FLAG: *(bool *)a->out = true; return 0;
     case SG_ARG_STRING:
@@ -66,15 +95,15 @@ static int store(const char *cmd, sg_arg *a, const char *value)
         return 0;
     case SG_ARG_SIZE:
         if (sg_args_parse_size(value, a->out) != 0)
-            return sg_cli_error(cmd, "%s: expected a non-negative integer, got '%s'", a->name, value), -1;
+            return sg_cli_error(cmd, "%s: expected a non-negative integer, got '%s'", a->name, echo), -1;
         return 0;
     case SG_ARG_U64:
         if (sg_args_parse_u64(value, a->out) != 0)
-            return sg_cli_error(cmd, "%s: expected a non-negative integer, got '%s'", a->name, value), -1;
+            return sg_cli_error(cmd, "%s: expected a non-negative integer, got '%s'", a->name, echo), -1;
         return 0;
     case SG_ARG_DOUBLE:
         if (sg_args_parse_double(value, a->out) != 0)
-            return sg_cli_error(cmd, "%s: expected a finite number, got '%s'", a->name, value), -1;
+            return sg_cli_error(cmd, "%s: expected a finite number, got '%s'", a->name, echo), -1;
         return 0;
     }
     return -1;
@@ -89,7 +118,9 @@ int sg_args_parse(const char *cmd, int argc, char **argv, sg_arg *args, size_t n
             return SG_ARGS_HELP;
         }
         if (strncmp(tok, "--", 2) != 0) {
-            sg_cli_error(cmd, "unexpected argument '%s' (see simdgrad %s --help)", tok, cmd);
+            char shown[SG_CLI_SHOWN];
+            sg_cli_error(cmd, "unexpected argument '%s' (see simdgrad %s --help)", sg_cli_shown(tok, shown),
+                         cmd);
             return SG_ARGS_ERROR;
         }
         const char *eq = strchr(tok, '=');
@@ -99,7 +130,9 @@ int sg_args_parse(const char *cmd, int argc, char **argv, sg_arg *args, size_t n
             if (strlen(args[j].name) == name_len && !strncmp(args[j].name, tok, name_len))
                 a = &args[j];
         if (!a) {
-            sg_cli_error(cmd, "unknown option '%.*s' (see simdgrad %s --help)", (int)name_len, tok, cmd);
+            sg_cli_error(cmd, "unknown option '%.*s%s' (see simdgrad %s --help)",
+                         (int)(name_len < SG_SHOWN_MAX ? name_len : SG_SHOWN_MAX), tok,
+                         name_len > SG_SHOWN_MAX ? "..." : "", cmd);
             return SG_ARGS_ERROR;
         }
         if (a->seen) {

@@ -1,8 +1,11 @@
 /* simdgrad: the command-line front end (sg_cli_main). Each subcommand is one cmd_*.c file;
  * the process entry point is entry.c, so the fuzz target can drive the whole CLI in-process. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -10,7 +13,7 @@ int sg_cli_error(const char *cmd, const char *fmt, ...)
 {
     /* The message often echoes argv or file contents: escape control characters so that it stays
        one line whatever the input was. */
-    char msg[1024];
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -53,23 +56,61 @@ static void usage(FILE *out)
 
 bool sg_cli_validate_only;
 
-int sg_cli_main(int argc, char **argv)
+/* A closed fd 0, 1 or 2 would be handed out by the next open(): the CSV's temporary file would
+   become stdout and the results table would end up inside the CSV. Park /dev/null there. */
+static void ensure_std_fds(void)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return SG_EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
-        return SG_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "--version")) {
-        printf("simdgrad %s\n", sg_version());
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            const int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (got >= 0 && got != fd) /* only when a lower fd was also closed, which the loop fixed */
+                close(got);
+        }
+}
+
+static int run(int argc, char **argv)
+{
+    if (argc < 2)
+        return sg_cli_error(NULL,
+                            "no command given (commands: train, info, bench, ci-check, model, report; see simdgrad --help)");
+    const bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help");
+    if (help || !strcmp(argv[1], "--version")) {
+        char shown[SG_CLI_SHOWN];
+        if (argc > 2)
+            return sg_cli_error(NULL, "%s takes no arguments, got '%s'", argv[1],
+                                sg_cli_shown(argv[2], shown));
+        if (help)
+            usage(stdout);
+        else
+            printf("simdgrad %s\n", sg_version());
         return SG_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
+    char shown[SG_CLI_SHOWN];
     return sg_cli_error(NULL, "unknown command '%s' (commands: train, info, bench, ci-check, model, report)",
-                        argv[1]);
+                        sg_cli_shown(argv[1], shown));
+}
+
+int sg_cli_check_stdout(const char *cmd)
+{
+    /* A full disk or a closed pipe behind stdout must not pass as success. */
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return SG_EXIT_OK;
+    const int e = errno;
+    clearerr(stdout);
+    return sg_cli_error(cmd, "cannot write to standard output: %s", strerror(e));
+}
+
+int sg_cli_main(int argc, char **argv)
+{
+    ensure_std_fds();
+    const int rc = run(argc, argv);
+    /* After an error line (exit 2) a second line would break the one-line contract. */
+    if (rc == SG_EXIT_USAGE)
+        return rc;
+    const int out =
+        sg_cli_check_stdout(argc >= 2 && argv[1][0] != '-' && strcmp(argv[1], "help") ? argv[1] : NULL);
+    return out != SG_EXIT_OK ? out : rc;
 }

@@ -6,17 +6,22 @@ usage: run_cases.py SIMDGRAD_EXE CASES_TSV
 Each non-comment line of the cases file is tab-separated:
     name  argv  env  exit  stderr-substring
 argv is split like a shell would (shlex); {fx} is the fixture directory, {out} an output
-directory that must stay empty, {nl} a newline (the error must still be one line), {unavailable_isa} an ISA this build/CPU lacks (the case is
-skipped when there is none). env is '-' or KEY=VALUE pairs separated by ';'.
+directory that must stay empty, {nl} a newline (the error must still be one line), {long} 5,000
+characters (the echoed value is cut, the reason must survive), {unavailable_isa} an ISA this
+build/CPU lacks (the case is skipped when there is none). env is '-' or KEY=VALUE pairs separated by ';'.
 Every `train` case without its own --loss-csv runs with `--loss-csv {out}/loss.csv` prepended, so a bad input that leaves a
 CSV (or its temporary file) behind fails. Each case must also print nothing on stdout and exactly
-one line on stderr. The .npy fixtures are generated here with struct, so they are reviewable.
+one line on stderr, finish within 20 s (a blocking open is a failure), and leave the fixture directory
+exactly as it was (names, types, sizes, contents, link targets): a refused output must not replace
+a FIFO, symlink or input there. The .npy fixtures are generated here with struct, so they are
+reviewable.
 Standard library only (the python3 first on PATH may lack numpy).
 """
 import json
 import os
 import shlex
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -56,6 +61,19 @@ def gbench_run(entry_overrides=None, drop=(), top=None):
     run = top if top is not None else {"context": {"date": "2026-11-26T00:00:00+00:00", "num_cpus": 2},
                                        "benchmarks": [entry]}
     return (json.dumps(run) + "\n").encode()
+def f8(rows, cols, values):
+    d = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+    return npy(d, struct.pack("<%dd" % len(values), *values))
+
+
+def sparse(path, dtype, rows, cols, item):
+    """A header for a rows x cols array and a hole for its data: gigabytes on paper, no disk blocks."""
+    with open(path, "wb") as f:
+        f.write(npy("{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }" % (dtype, rows, cols)))
+        f.truncate(f.tell() + rows * cols * item)
+
+LONG = "a" * 5000
+INF, NAN = float("inf"), float("nan")
 
 
 def fixtures(fx):
@@ -117,11 +135,49 @@ def fixtures(fx):
         "gb_bad_unit.json": gbench_run({"time_unit": "weeks"}),
         "gb_index_string.json": gbench_run({"repetition_index": "0"}),
         "gb_truncated.json": gbench_run()[:40],
+        "x_nan.npy": f4(4, 3, [1.0, 2.0, 3.0, 4.0, 5.0, NAN, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+        "y_inf.npy": f4(4, 1, [INF, 1.0, 1.0, 1.0]),
+        "w2_neginf.npy": f4(5, 1, [1.0, 1.0, 1.0, 1.0, -INF]),
+        "w1_f8_overflow.npy": f8(3, 5, [0.5, 1e300] + [0.25] * 13),
+        "w1_f8_nan.npy": f8(3, 5, [0.5] * 14 + [NAN]),
+        "w1_f8_ok.npy": f8(3, 5, [0.5] * 15),
     }
     for name, data in files.items():
         with open(os.path.join(fx, name), "wb") as f:
             f.write(data)
     os.mkdir(os.path.join(fx, "a_directory.npy"))
+    os.mkfifo(os.path.join(fx, "fifo.npy"))
+    os.symlink("x.npy", os.path.join(fx, "link_to_x.npy"))
+    os.symlink("nowhere.csv", os.path.join(fx, "dangling.csv"))
+    os.symlink("/dev/stdout", os.path.join(fx, "stdout_link"))
+    os.link(os.path.join(fx, "x.npy"), os.path.join(fx, "x_hardlink.npy"))
+    os.mkdir(os.path.join(fx, "empty_dir"))
+    os.mkdir(os.path.join(fx, "foreign_dir"))
+    with open(os.path.join(fx, "foreign_dir", "notes.txt"), "w") as f:
+        f.write("not simdgrad's\n")
+    # 16384 x 16384 '<f8' = 2 GiB and '<f4' = 1 GiB, both sparse: refused from their headers.
+    sparse(os.path.join(fx, "big_f8.npy"), "<f8", 16384, 16384, 8)
+    sparse(os.path.join(fx, "big_x.npy"), "<f4", 16384, 16384, 4)
+    for name, rows, cols in (("big_y.npy", 16384, 1), ("big_w1.npy", 16384, 1), ("big_w2.npy", 1, 1)):
+        with open(os.path.join(fx, name), "wb") as f:
+            f.write(f4(rows, cols, [1.0] * (rows * cols)))
+
+
+def snapshot(root):
+    """Everything a case could change under root: type, size, content hash, link target."""
+    state = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if os.path.islink(path):
+                state[path] = ("link", os.readlink(path))
+            elif os.path.isfile(path) and st.st_size < (1 << 20):
+                with open(path, "rb") as f:
+                    state[path] = ("file", st.st_size, hash(f.read()), st.st_ino)
+            else:
+                state[path] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_ino)
+    return state
 
 
 def available_isas(exe):
@@ -170,6 +226,7 @@ def main():
     os.mkdir(fx)
     os.mkdir(out)
     fixtures(fx)
+    before = snapshot(fx)
     failures, skipped = [], 0
     try:
         # Positive control: the same prefix on good input does write the CSV, so "no file left
@@ -185,7 +242,7 @@ def main():
                 skipped += 1
                 continue
             subst = lambda s: s.replace("{fx}", fx).replace("{out}", out).replace(
-                "{unavailable_isa}", unavailable or "").replace("{nl}", "\n")
+                "{unavailable_isa}", unavailable or "").replace("{nl}", "\n").replace("{long}", LONG)
             argv = [subst(a) for a in shlex.split(argv_t)]
             want = subst(want)
             env = clean_env()
@@ -195,8 +252,14 @@ def main():
                     env[k] = subst(v)
             if argv and argv[0] == "train" and "--loss-csv" not in argv:
                 argv[1:1] = ["--loss-csv", os.path.join(out, "loss.csv")]
-            p = subprocess.run([exe] + argv, capture_output=True, text=True, env=env, timeout=60)
             problems = []
+            try:
+                p = subprocess.run([exe] + argv, capture_output=True, text=True, env=env, timeout=20)
+            except subprocess.TimeoutExpired as e:
+                p = subprocess.CompletedProcess(argv, -1, e.stdout or "", e.stderr or "")
+                p.stdout = p.stdout.decode() if isinstance(p.stdout, bytes) else p.stdout
+                p.stderr = p.stderr.decode() if isinstance(p.stderr, bytes) else p.stderr
+                problems.append("timed out (blocked?)")
             if p.returncode != code:
                 problems.append("exit %d, want %d" % (p.returncode, code))
             if want not in p.stderr:
@@ -210,12 +273,21 @@ def main():
             if left:
                 problems.append("left files behind: %s" % left)
                 for f in left:
-                    os.remove(os.path.join(out, f))
+                    path = os.path.join(out, f)
+                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+            now = snapshot(fx)
+            if now != before:
+                changed = sorted(k for k in set(now) | set(before) if now.get(k) != before.get(k))
+                problems.append("fixtures changed: %s" % [os.path.relpath(c, fx) for c in changed])
             status = "ok" if not problems else "FAIL"
-            print("%-4s %-28s exit %d  %s" % (status, name, p.returncode, lines[0] if lines else "(no stderr)"))
+            shown = lines[0] if lines else "(no stderr)"
+            print("%-4s %-28s exit %d  %s" % (status, name, p.returncode, shown[:300]))
             if problems:
                 failures.append("%s (cases line %d): %s\n     argv: %s\n     stderr: %r" % (
-                    name, lineno, "; ".join(problems), " ".join(argv), p.stderr))
+                    name, lineno, "; ".join(problems), " ".join(argv)[:500], p.stderr[:500]))
+            if now != before:
+                failures.append("stopped after %s: the later cases would run on changed fixtures" % name)
+                break
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print("\n%d cases, %d failed, %d skipped" % (len(cases), len(failures), skipped))
