@@ -2,17 +2,25 @@
 """Runs the simdgrad CLI end to end (suite 'train'): `train --isa all --grad-at-zero all
 --loss-csv`, checking the CSV (header, row count, %.9g round trip, agreement across ISAs and
 conventions, consistency with the printed table); a crafted-zeros run from .npy files where the
-conventions must differ; --save-weights; and `info`. Standard library only.
+conventions must differ; --save-weights; and `info`. Plus the issue-13 hardening cases that need
+setup the bad-input table cannot express: closed standard fds, stdout on /dev/full, --loss-csv -,
+--loss-every, divergence (exit 3), --save-weights replaced as one set (also by concurrent runs),
+signals during a run, the stale-temporary sweep, and the peak RSS for a huge sparse input.
+Standard library only.
 
 usage: test_cli.py SIMDGRAD_EXE
 """
 import csv
+import glob
 import os
+import resource
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 FAILS = []
 
@@ -23,10 +31,15 @@ def check(cond, msg):
         print("FAIL: " + msg)
 
 
-def run(exe, *args, env_extra=None):
+def clean_env(env_extra=None):
     env = {k: v for k, v in os.environ.items() if k not in ("SIMDGRAD_ISA", "SIMDGRAD_L3_BYTES")}
     env.update(env_extra or {})
-    return subprocess.run([exe] + list(args), capture_output=True, text=True, env=env, timeout=120)
+    return env
+
+
+def run(exe, *args, env_extra=None, **kw):
+    kw.setdefault("capture_output", True)
+    return subprocess.run([exe] + list(args), text=True, env=clean_env(env_extra), timeout=120, **kw)
 
 
 def write_f4(path, rows, cols, values):
@@ -144,6 +157,226 @@ def test_crafted_files(exe, tmp):
     check(not any(".tmp." in f for f in os.listdir(wdir)), "no temporaries in the weights dir")
 
 
+def one_error_line(p, want, what):
+    lines = p.stderr.splitlines()
+    check(len(lines) == 1 and lines[0].startswith("simdgrad") and want in lines[0],
+          "%s: one stderr line containing %r, got %r" % (what, want, p.stderr))
+
+
+def test_closed_std_fds(exe, tmp):
+    """Item 6: with fd 1 (and 0, 2) closed the CSV's temporary must not become stdout. The inputs are
+    named through 2,000-character paths ("./" repeated), so the report is longer than stdio's buffer
+    and is written out before the CSV is committed: into the CSV, had the CSV taken fd 1."""
+    names = []
+    for name, r, c in (("x", 4, 3), ("y", 4, 1), ("w1", 3, 5), ("w2", 5, 1)):
+        write_f4(os.path.join(tmp, name + ".npy"), r, c, [0.25 * (i % 7) - 0.5 for i in range(r * c)])
+        names += ["--" + name, tmp + "/" + "./" * 1000 + name + ".npy"]
+    for closed in ((1,), (0, 1, 2)):
+        path = os.path.join(tmp, "closed.csv")
+        p = subprocess.run([exe, "train", "--steps", "3", "--isa", "scalar", "--grad-at-zero", "1", "--loss-csv",
+                            path] + names, env=clean_env(), timeout=60, capture_output=False,
+                           preexec_fn=lambda c=closed: [os.close(fd) for fd in c])
+        check(p.returncode == 0, "fds %s closed: exit %d" % (closed, p.returncode))
+        with open(path) as f:
+            lines = f.read().splitlines()
+        check(len(lines) == 4 and lines[0] == "isa,grad_at_zero,step,loss" and
+              all(l.startswith("scalar,1,") for l in lines[1:]),
+              "fds %s closed: the CSV holds only CSV rows: %r" % (closed, [l[:80] for l in lines[:6]]))
+        os.remove(path)
+
+
+def test_stdout_full(exe, tmp):
+    """Item 16: a failed write to stdout is exit 2 with one line, and no output is committed."""
+    csv_path = os.path.join(tmp, "full.csv")
+    for args in (["info"], ["--help"], ["--version"], ["train", "--help"],
+                 ["train", "--steps", "2", "--loss-csv", csv_path]):
+        with open("/dev/full", "w") as full:
+            p = run(exe, *args, stdout=full, stderr=subprocess.PIPE, capture_output=False)
+        check(p.returncode == 2, "%s >/dev/full: exit %d" % (" ".join(args), p.returncode))
+        one_error_line(p, "cannot write to standard output: No space left on device", " ".join(args))
+    check(not os.path.exists(csv_path), "train >/dev/full: the CSV is not committed")
+    check(os.listdir(tmp) == [], "train >/dev/full: no temporary left: %s" % os.listdir(tmp))
+    with open("/dev/full", "w") as full:
+        p = run(exe, "train", "--steps", "2", "--loss-csv", "-", stdout=full, stderr=subprocess.PIPE,
+                capture_output=False)
+    check(p.returncode == 2 and "cannot write to standard output" in p.stderr.splitlines()[-1],
+          "--loss-csv - >/dev/full: exit 2 and says so: %d %r" % (p.returncode, p.stderr[-200:]))
+
+
+def test_loss_csv_stdout(exe, tmp):
+    """Item 4: --loss-csv - writes the CSV to stdout (the report moves to stderr), no file named '-'."""
+    p = run(exe, "train", "--steps", "2", "--isa", "scalar", "--grad-at-zero", "1", "--loss-csv", "-", cwd=tmp)
+    check(p.returncode == 0, "--loss-csv -: exit %d %r" % (p.returncode, p.stderr))
+    check(p.stdout.splitlines() == ["isa,grad_at_zero,step,loss", "scalar,1,0,23.1220016", "scalar,1,1,12.6498222"],
+          "--loss-csv -: stdout is the CSV alone: %r" % p.stdout)
+    check("ISAs: only scalar run" in p.stderr, "--loss-csv -: the report is on stderr")
+    check(os.listdir(tmp) == [], "--loss-csv -: no file created: %s" % os.listdir(tmp))
+
+
+def test_loss_every(exe, tmp):
+    """Item 22: --loss-every N keeps steps 0, N, 2N, ... and the last one."""
+    path = os.path.join(tmp, "every.csv")
+    p = run(exe, "train", "--steps", "10", "--isa", "scalar", "--loss-every", "4", "--loss-csv", path)
+    check(p.returncode == 0, "--loss-every: exit %d %r" % (p.returncode, p.stderr))
+    with open(path) as f:
+        rows = list(csv.reader(f))[1:]
+    steps = {}
+    for isa, g0, step, _ in rows:
+        steps.setdefault(g0, []).append(int(step))
+    check(steps == {"1": [0, 4, 8, 9], "0": [0, 4, 8, 9], "0.5": [0, 4, 8, 9]}, "--loss-every 4 rows: %s" % steps)
+    os.remove(path)
+    p = run(exe, "train", "--loss-every", "4")
+    check(p.returncode == 2, "--loss-every without --loss-csv: exit %d" % p.returncode)
+    one_error_line(p, "--loss-every and --loss-csv-max apply to --loss-csv only", "--loss-every alone")
+
+
+def test_divergence(exe, tmp):
+    """Item 11: a diverging run is reported as diverged (exit 3), never as agreeing; nothing written."""
+    out = os.path.join(tmp, "div")
+    os.mkdir(out)
+    p = run(exe, "train", "--lr", "3e38", "--isa", "all", "--loss-csv", os.path.join(out, "l.csv"),
+            "--save-weights", os.path.join(out, "w"))
+    check(p.returncode == 3, "--lr 3e38: exit 3, got %d" % p.returncode)
+    check("ISAs: diverged (NaN at step 1, run scalar/g0=1)" in p.stdout and "agree" not in p.stdout,
+          "--lr 3e38: verdict says diverged, not agree: %r" % p.stdout)
+    one_error_line(p, "training diverged (NaN at step 1, run scalar/g0=1): no output written", "--lr 3e38")
+    check(os.listdir(out) == [], "--lr 3e38: nothing written: %s" % os.listdir(out))
+    p = run(exe, "train", "--lr", "10", "--isa", "scalar", "--grad-at-zero", "1")
+    check(p.returncode == 3 and "diverged (loss 3.98e+34 > 1e+30 at step 2, run scalar/g0=1)" in p.stderr,
+          "--lr 10: the loss bound is reported: %d %r" % (p.returncode, p.stderr))
+
+
+def weights_of(d):
+    files = {}
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            files[name] = f.read()
+    return files
+
+
+def test_save_weights_set(exe, tmp):
+    """Item 3: --save-weights DIR is replaced as one set, by sequential and by concurrent runs."""
+    wdir = os.path.join(tmp, "set")
+    p = run(exe, "train", "--isa", "all", "--seed", "1", "--steps", "5", "--save-weights", wdir)
+    check(p.returncode == 0, "set 1: exit %d %r" % (p.returncode, p.stderr))
+    first = weights_of(wdir)
+    check(len(first) >= 6, "set 1: a file per run and matrix: %s" % sorted(first))
+    p = run(exe, "train", "--isa", "scalar", "--grad-at-zero", "1", "--seed", "2", "--steps", "5",
+            "--save-weights", wdir)
+    second = weights_of(wdir)
+    check(sorted(second) == ["w1_scalar_g1.npy", "w2_scalar_g1.npy"],
+          "set 2 replaces set 1 as a whole (no stale files of set 1): %s" % sorted(second))
+    check(second["w1_scalar_g1.npy"] != first["w1_scalar_g1.npy"], "set 2 holds seed 2's weights")
+    p = run(exe, "train", "--lr", "3e38", "--isa", "scalar", "--save-weights", wdir)
+    check(p.returncode == 3 and weights_of(wdir) == second, "a diverged run leaves the old set untouched")
+    check(sorted(os.listdir(tmp)) == ["set"], "no temporary beside the set: %s" % os.listdir(tmp))
+    # Concurrent runs with different seeds: the survivor is one run's complete set, never a mix.
+    refs = {}
+    for seed in range(4):
+        ref = os.path.join(tmp, "ref%d" % seed)
+        run(exe, "train", "--isa", "scalar", "--seed", str(seed), "--steps", "300", "--save-weights", ref)
+        refs[seed] = weights_of(ref)
+        shutil.rmtree(ref)
+    shared = os.path.join(tmp, "shared")
+    for _ in range(3):
+        procs = [subprocess.Popen([exe, "train", "--isa", "scalar", "--seed", str(seed), "--steps", "300",
+                                   "--save-weights", shared], env=clean_env(), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE) for seed in range(4)]
+        for q in procs:
+            q.wait(timeout=120)
+            check(q.returncode == 0, "concurrent run: exit %d %r" % (q.returncode, q.stderr.read()))
+            q.stderr.close()
+        got = weights_of(shared)
+        check(any(got == r for r in refs.values()), "concurrent runs: the set is one seed's: %s" % sorted(got))
+        check(sorted(os.listdir(tmp)) == ["set", "shared"], "concurrent runs: no temporaries: %s" % os.listdir(tmp))
+    shutil.rmtree(shared)
+    shutil.rmtree(wdir)
+
+
+def test_signals(exe, tmp):
+    """Item 21: INT/TERM/HUP during a run remove the temporaries and end the process by that signal."""
+    out = os.path.join(tmp, "sig")
+    os.mkdir(out)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        q = subprocess.Popen([exe, "train", "--steps", "10000000", "--isa", "scalar", "--grad-at-zero", "1",
+                              "--loss-every", "1000", "--loss-csv", os.path.join(out, "l.csv"),
+                              "--save-weights", os.path.join(out, "w")],
+                             env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline and len(glob.glob(os.path.join(out, "*.tmp.*"))) < 2:
+            time.sleep(0.02)
+        check(len(glob.glob(os.path.join(out, "*.tmp.*"))) == 2, "%s: both temporaries created" % sig.name)
+        time.sleep(0.2)
+        q.send_signal(sig)
+        q.wait(timeout=30)
+        check(q.returncode == -sig, "%s: ends by the signal, got %d" % (sig.name, q.returncode))
+        check(os.listdir(out) == [], "%s: temporaries removed: %s" % (sig.name, os.listdir(out)))
+    shutil.rmtree(out)
+
+
+def dead_pid():
+    q = subprocess.Popen(["true"])
+    q.wait()
+    return q.pid
+
+
+def test_stale_sweep(exe, tmp):
+    """Item 21: stale temporaries of the same target from dead processes are swept; live ones stay."""
+    out = os.path.join(tmp, "sweep")
+    os.mkdir(out)
+    dead, old = dead_pid(), time.time() - 3600
+    stale_file = os.path.join(out, "l.csv.tmp.%d.abcdef" % dead)
+    stale_dir = os.path.join(out, "w.tmp.%d.ghijkl" % dead)
+    live_file = os.path.join(out, "l.csv.tmp.%d.zzzzzz" % os.getpid())
+    other = os.path.join(out, "other.csv.tmp.%d.abcdef" % dead)
+    for path in (stale_file, live_file, other):
+        with open(path, "w") as f:
+            f.write("x")
+    os.mkdir(stale_dir)
+    with open(os.path.join(stale_dir, "w1_scalar_g1.npy"), "w") as f:
+        f.write("x")
+    for path in (stale_file, stale_dir, live_file, other):
+        os.utime(path, (old, old))
+    p = run(exe, "train", "--steps", "2", "--loss-csv", os.path.join(out, "l.csv"), "--save-weights",
+            os.path.join(out, "w"))
+    check(p.returncode == 0, "sweep run: exit %d %r" % (p.returncode, p.stderr))
+    left = sorted(os.listdir(out))
+    check(left == sorted(["l.csv", "w", os.path.basename(live_file), os.path.basename(other)]),
+          "stale temporaries of l.csv and w swept, a live one and another target's kept: %s" % left)
+    shutil.rmtree(out)
+
+
+def test_big_sparse_input(exe, tmp):
+    """Item 17: a 2 GiB sparse '<f8' x whose shape does not chain is refused from its header alone."""
+    path = os.path.join(tmp, "big.npy")
+    d = "{'descr': '<f8', 'fortran_order': False, 'shape': (16384, 16384), }"
+    hlen = len(d) + 1
+    hlen += (64 - (10 + hlen) % 64) % 64
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", hlen) + d.encode() + b" " * (hlen - len(d) - 1) + b"\n")
+        f.truncate(f.tell() + 16384 * 16384 * 8)
+    y = os.path.join(tmp, "y.npy")
+    write_f4(y, 4, 1, [1.0, 2.0, 3.0, 4.0])
+    q = subprocess.Popen([exe, "train", "--x", path, "--y", y, "--w1", y, "--w2", y], env=clean_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(q.pid, 0)
+    err = q.stderr.read().decode()
+    q.stdout.close()
+    q.stderr.close()
+    check(os.waitstatus_to_exitcode(status) == 2 and "shapes do not chain: x is 16384x16384" in err,
+          "big sparse x: refused: %r" % err)
+    check(usage.ru_maxrss < 256 * 1024, "big sparse x: peak RSS %d KiB, want < 256 MiB" % usage.ru_maxrss)
+    os.remove(path)
+    os.remove(y)
+
+
+def test_info_cpu_line(exe):
+    """Item 25: the CPU model has no trailing blanks."""
+    p = run(exe, "info")
+    cpu = [l for l in p.stdout.splitlines() if l.startswith("cpu:")]
+    check(len(cpu) == 1 and cpu[0] == cpu[0].rstrip() and cpu[0] != "cpu:", "cpu line trimmed: %r" % cpu)
+
+
 def main():
     exe = os.path.abspath(sys.argv[1])
     isas = available_isas(exe)
@@ -153,6 +386,12 @@ def main():
         test_default_csv(exe, tmp, isas)
         test_selection(exe)
         test_crafted_files(exe, tmp)
+        for t in (test_closed_std_fds, test_stdout_full, test_loss_csv_stdout, test_loss_every, test_divergence,
+                  test_save_weights_set, test_signals, test_stale_sweep, test_big_sparse_input):
+            scratch = tempfile.mkdtemp(prefix="sg-test-cli-", dir=tmp)
+            t(exe, scratch)
+            shutil.rmtree(scratch, ignore_errors=True)
+        test_info_cpu_line(exe)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("test_cli: %d failure(s)" % len(FAILS))
