@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cpu_features.h"
 #include "sg_config.h"
 #include "topology.h"
 
@@ -55,7 +56,11 @@ int sg_cmd_info(int argc, char **argv)
 
     printf("simdgrad %s (%s, %s, %s)\n", sg_version(), SIMDGRAD_CPU_FAMILY, SIMDGRAD_COMPILER,
            SIMDGRAD_BUILDTYPE);
-    printf("cpu:            %s\n", sg_cpu_model());
+    char emu[384];
+    if (sg_cpu_emulated(emu, sizeof emu))
+        printf("cpu:            %s [emulated: %s]\n", sg_cpu_model(), emu);
+    else
+        printf("cpu:            %s\n", sg_cpu_model());
     printf("ISAs compiled:  ");
     for (int i = 0, first = 1; i < SG_ISA_COUNT; i++)
         if (sg_isa_compiled((sg_isa)i)) {
@@ -65,6 +70,13 @@ int sg_cmd_info(int argc, char **argv)
     sg_isa_list_available(msg, sizeof msg);
     printf("\nISAs available: %s\n", msg);
     printf("ISA selected:   %s (%s)\n", sg_isa_name(sel), why);
+    if (sg_isa_compiled(SG_ISA_SVE)) {
+        const size_t bits = sg_cpu_sve_vector_bits();
+        if (bits)
+            printf("SVE vectors:    %zu bits (svcntb() in the SVE kernels)\n", bits);
+        else
+            printf("SVE vectors:    SVE not available on this CPU\n");
+    }
 
     char a[32], b[32], c[32];
 #if !SIMDGRAD_HAVE_HWLOC

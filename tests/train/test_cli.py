@@ -375,6 +375,20 @@ def test_info_cpu_line(exe):
     p = run(exe, "info")
     cpu = [l for l in p.stdout.splitlines() if l.startswith("cpu:")]
     check(len(cpu) == 1 and cpu[0] == cpu[0].rstrip() and cpu[0] != "cpu:", "cpu line trimmed: %r" % cpu)
+    check("emulated" not in p.stdout, "natively, info does not claim emulation: %r" % cpu)
+
+
+def test_info_emulated(exe):
+    """Under qemu-user the CPU shown is the emulated one, and info says it is emulated."""
+    qemu = shutil.which("qemu-x86_64")
+    if not qemu or os.uname().machine != "x86_64":
+        print("SKIP info under qemu-x86_64: not an x86-64 host with qemu-user")
+        return
+    p = subprocess.run([qemu, "-cpu", "Haswell", exe, "info"], capture_output=True, text=True, env=clean_env(),
+                       timeout=120)
+    cpu = [l for l in p.stdout.splitlines() if l.startswith("cpu:")]
+    check(p.returncode == 0 and len(cpu) == 1 and "[emulated: CPUID says" in cpu[0],
+          "info under qemu-x86_64 -cpu Haswell says emulated: %r" % cpu)
 
 
 def main():
@@ -392,6 +406,7 @@ def main():
             t(exe, scratch)
             shutil.rmtree(scratch, ignore_errors=True)
         test_info_cpu_line(exe)
+        test_info_emulated(exe)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("test_cli: %d failure(s)" % len(FAILS))

@@ -25,7 +25,10 @@ echo "--- 50-arm: clang build, meson test (default setup)"
 meson test -C build-arm-clang --no-rebuild --print-errorlogs
 
 echo "--- 50-arm: simdgrad info / train under qemu (default CPU, then SVE off)"
-"${qemu[@]}" build-arm/src/simdgrad info
+"${qemu[@]}" build-arm/src/simdgrad info | tee build-arm/info.txt
+# qemu-user passes the x86 host's /proc/cpuinfo through: info must say so, and show qemu max's SVE length.
+grep -q '^cpu: .*\[emulated: /proc/cpuinfo describes the x86 host' build-arm/info.txt &&
+  grep -q '^SVE vectors:    512 bits' build-arm/info.txt || { echo "50-arm: info misreports the emulated CPU"; exit 1; }
 "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 QEMU_CPU=max,sve=off "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 echo "--- 50-arm: simdgrad bench under qemu: not built without arm64 Google Benchmark, a clear exit 2"
