@@ -468,7 +468,6 @@ int sg_cmd_train(int argc, char **argv)
     sg_isa isas[SG_ISA_COUNT];
     int n_isas = 0, n_conv = 0;
     float g0[MAX_CONV];
-    char shown[SG_CLI_SHOWN];
     if (parse_isas(o.isa, isas, &n_isas) || parse_conventions(o.g0, g0, &n_conv))
         return SG_EXIT_USAGE;
     if (o.steps < 1 || o.steps > SG_TRAIN_MAX_STEPS)
@@ -593,7 +592,6 @@ int sg_cmd_train(int argc, char **argv)
     }
     sg_atomic_abort(&csv);
     sg_atomic_dir_abort(&dir);
-    (void)shown;
     for (int i = 0; i < n_isas; i++)
         for (int c = 0; c < n_conv; c++)
             sg_train_result_free(&res[i][c]);
