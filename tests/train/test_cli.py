@@ -384,6 +384,9 @@ def test_info_emulated(exe):
     if not qemu or os.uname().machine != "x86_64":
         print("SKIP info under qemu-x86_64: not an x86-64 host with qemu-user")
         return
+    if os.environ.get("SIMDGRAD_SANITIZED"):
+        print("SKIP info under qemu-x86_64: ASan's shadow memory does not run under qemu-user")
+        return
     p = subprocess.run([qemu, "-cpu", "Haswell", exe, "info"], capture_output=True, text=True, env=clean_env(),
                        timeout=120)
     cpu = [l for l in p.stdout.splitlines() if l.startswith("cpu:")]
