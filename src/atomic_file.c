@@ -212,6 +212,12 @@ static void empty_dir(int fd)
    process (so a reused pid cannot make a live writer's file look stale) are removed. */
 static void sweep_stale(const char *path)
 {
+    /* Once per target and process is enough (a loop writing one path, like the npy fuzz target,
+       must not rescan its directory every time). */
+    static char last[SG_PATH_MAX];
+    if (!strcmp(last, path))
+        return;
+    snprintf(last, sizeof last, "%s", path);
     char dir[SG_PATH_MAX], base[256];
     if (split_path(path, dir, sizeof dir, base, sizeof base) != 0 || !*base)
         return;

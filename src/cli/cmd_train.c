@@ -483,6 +483,9 @@ int sg_cmd_train(int argc, char **argv)
     if (!o.csv &&
         (find_arg(args, n_args, "--loss-every")->seen || find_arg(args, n_args, "--loss-csv-max")->seen))
         return sg_cli_error(CMD, "--loss-every and --loss-csv-max apply to --loss-csv only");
+    if (o.save && !strcmp(o.save, "-"))
+        return sg_cli_error(CMD,
+                            "--save-weights -: a set of .npy files cannot go to stdout; name a directory");
     if (o.loss_every < 1)
         return sg_cli_error(CMD, "--loss-every must be at least 1, got %zu", o.loss_every);
     if (o.csv) {
