@@ -63,7 +63,8 @@ void sg_atomic_install_signal_cleanup(void)
         return;
     done = true;
     process_start = time(NULL);
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    /* SIGPIPE too: `train --save-weights d | head -1` dies writing its report, before the commit. */
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old, sa;
         /* A signal the caller ignores (nohup) or handles stays theirs. */
@@ -84,6 +85,7 @@ static void block_signals(sigset_t *old)
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
     sigaddset(&s, SIGHUP);
+    sigaddset(&s, SIGPIPE);
     sigprocmask(SIG_BLOCK, &s, old);
 }
 

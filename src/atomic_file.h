@@ -7,7 +7,7 @@
  *   existing directory, renameat2 RENAME_EXCHANGE), so a reader sees the old set or the new one.
  * - Existing targets that are not what they claim (a device, FIFO, socket, symbolic link, or a
  *   directory for a file) are refused, never replaced or written through.
- * - Every temporary is recorded in a fixed registry that a SIGINT/SIGTERM/SIGHUP handler empties
+ * - Every temporary is recorded in a fixed registry that a SIGINT/TERM/HUP/PIPE handler empties
  *   (unlink/rmdir only: async-signal-safe) before re-raising the signal; stale temporaries of the
  *   same target left by dead processes are swept when a new one is created. */
 #ifndef SG_ATOMIC_FILE_H
@@ -58,7 +58,7 @@ int sg_atomic_dir_file(sg_atomic_dir *d, const char *name, char *out, size_t out
 int sg_atomic_dir_commit(sg_atomic_dir *d, char *err, size_t err_len);
 void sg_atomic_dir_abort(sg_atomic_dir *d);
 
-/* Installs the SIGINT/SIGTERM/SIGHUP cleanup handler (idempotent; sg_atomic_open and
+/* Installs the SIGINT/SIGTERM/SIGHUP/SIGPIPE cleanup handler (idempotent; sg_atomic_open and
    sg_atomic_dir_open call it). Only handlers still at SIG_DFL are replaced. */
 void sg_atomic_install_signal_cleanup(void);
 

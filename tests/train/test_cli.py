@@ -294,10 +294,10 @@ def test_save_weights_set(exe, tmp):
 
 
 def test_signals(exe, tmp):
-    """Item 21: INT/TERM/HUP during a run remove the temporaries and end the process by that signal."""
+    """Item 21: INT/TERM/HUP/PIPE during a run remove the temporaries and end the process by that signal."""
     out = os.path.join(tmp, "sig")
     os.mkdir(out)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         q = subprocess.Popen([exe, "train", "--steps", "10000000", "--isa", "scalar", "--grad-at-zero", "1",
                               "--loss-every", "1000", "--loss-csv", os.path.join(out, "l.csv"),
                               "--save-weights", os.path.join(out, "w")],
