@@ -4,42 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cpu_features.h"
-#include "sg_config.h"
+#include "cpu_info.h"
 #include "sg_kernels_impl.h"
-
-void sg_cpu_model_clean(const char *raw, char *out, size_t len)
-{
-    while (*raw == ' ' || *raw == '\t')
-        raw++;
-    size_t n = strlen(raw);
-    while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\t' || raw[n - 1] == '\n' || raw[n - 1] == '\r'))
-        n--;
-    if (n)
-        snprintf(out, len, "%.*s", (int)n, raw);
-    else
-        snprintf(out, len, "unknown");
-}
-
-/* The value of the first "key<blanks>: value" line of /proc/cpuinfo, cleaned; false when absent. */
-static bool cpuinfo_field(const char *key, char *out, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return false;
-    char line[512];
-    bool found = false;
-    const size_t kl = strlen(key);
-    while (!found && fgets(line, sizeof line, f)) {
-        const char *colon = strchr(line, ':');
-        if (!colon || strncmp(line, key, kl) != 0 || strspn(line + kl, " \t") != (size_t)(colon - line - kl))
-            continue;
-        sg_cpu_model_clean(colon + 1, out, len);
-        found = true;
-    }
-    fclose(f);
-    return found;
-}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -112,24 +78,6 @@ static void cpu_model_probe(char *buf, size_t len)
     sg_cpu_model_clean(raw, buf, len); /* Intel pads the brand string with blanks */
 }
 
-bool sg_cpu_emulated(char *why, size_t len)
-{
-    char kernel[128];
-    /* qemu-user on another architecture passes the host's /proc/cpuinfo through. */
-    if (cpuinfo_field("CPU implementer", kernel, sizeof kernel) ||
-        cpuinfo_field("CPU architecture", kernel, sizeof kernel)) {
-        snprintf(why, len, "/proc/cpuinfo describes an ARM host");
-        return true;
-    }
-    /* qemu-user on x86 (qemu-x86_64 -cpu Haswell): CPUID is the emulated CPU, the kernel's model name
-       is the host's. */
-    if (cpuinfo_field("model name", kernel, sizeof kernel) && strcmp(kernel, sg_cpu_model()) != 0) {
-        snprintf(why, len, "CPUID says '%s', the kernel's /proc/cpuinfo '%s'", sg_cpu_model(), kernel);
-        return true;
-    }
-    return false;
-}
-
 #else /* not x86 */
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -146,31 +94,11 @@ bool sg_cpu_has_neon(void) { return true; }
 bool sg_cpu_has_avx2_fma(void) { return false; }
 bool sg_cpu_has_avx512_fbwdqvl(void) { return false; }
 
-/* Fields only x86 kernels write: their presence means the host is not this binary's architecture. */
-static bool cpuinfo_is_x86(char *model, size_t len)
-{
-    char v[128];
-    if (!cpuinfo_field("vendor_id", v, sizeof v) && !cpuinfo_field("flags", v, sizeof v))
-        return false;
-    if (!cpuinfo_field("model name", model, len))
-        snprintf(model, len, "unknown");
-    return true;
-}
-
-bool sg_cpu_emulated(char *why, size_t len)
-{
-    char host[128];
-    if (!cpuinfo_is_x86(host, sizeof host))
-        return false;
-    snprintf(why, len, "/proc/cpuinfo describes the x86 host '%s'", host);
-    return true;
-}
-
 /* /proc/cpuinfo names the model differently per architecture; take the first field that does. */
 static void cpu_model_probe(char *buf, size_t len)
 {
     char host[128];
-    if (cpuinfo_is_x86(host, sizeof host)) {
+    if (sg_cpuinfo_is_x86(host, sizeof host)) {
         /* Under qemu-user that is the host's CPU, not the one running this code. */
         snprintf(buf, len, "unknown (emulated)");
         return;
@@ -200,19 +128,6 @@ static void cpu_model_probe(char *buf, size_t len)
 #endif
 
 bool sg_cpu_runs_scalar(void) { return true; }
-
-#if SIMDGRAD_HAVE_SVE
-size_t sg_sve_vector_bytes(void); /* simd/sve/vector_length.c */
-#endif
-
-size_t sg_cpu_sve_vector_bits(void)
-{
-#if SIMDGRAD_HAVE_SVE
-    if (sg_isa_available(SG_ISA_SVE))
-        return 8 * sg_sve_vector_bytes();
-#endif
-    return 0;
-}
 
 const char *sg_cpu_model(void)
 {

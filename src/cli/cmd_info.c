@@ -4,7 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "cpu_features.h"
+#include "cpu_info.h"
 #include "sg_config.h"
 #include "topology.h"
 
@@ -73,7 +73,7 @@ int sg_cmd_info(int argc, char **argv)
     if (sg_isa_compiled(SG_ISA_SVE)) {
         const size_t bits = sg_cpu_sve_vector_bits();
         if (bits)
-            printf("SVE vectors:    %zu bits (svcntb() in the SVE kernels)\n", bits);
+            printf("SVE vectors:    %zu bits (svcntb(), what the SVE kernels step by)\n", bits);
         else
             printf("SVE vectors:    SVE not available on this CPU\n");
     }

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cpu_features.h"
+#include "cpu_info.h"
 #include "sgtest.h"
 #include "simdgrad.h"
 
