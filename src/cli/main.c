@@ -56,6 +56,16 @@ static void usage(FILE *out)
 
 bool sg_cli_validate_only;
 
+/* "train, info, ..." from the table, so the error messages cannot fall behind it. */
+static const char *command_list(void)
+{
+    static char list[256];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0] && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", commands[i].name);
+    return list;
+}
+
 /* A closed fd 0, 1 or 2 would be handed out by the next open(): the CSV's temporary file would
    become stdout and the results table would end up inside the CSV. Park /dev/null there. */
 static void ensure_std_fds(void)
@@ -71,8 +81,7 @@ static void ensure_std_fds(void)
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return sg_cli_error(NULL,
-                            "no command given (commands: train, info, bench, ci-check, model, report; see simdgrad --help)");
+        return sg_cli_error(NULL, "no command given (commands: %s; see simdgrad --help)", command_list());
     const bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help");
     if (help || !strcmp(argv[1], "--version")) {
         char shown[SG_CLI_SHOWN];
@@ -89,8 +98,8 @@ static int run(int argc, char **argv)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
     char shown[SG_CLI_SHOWN];
-    return sg_cli_error(NULL, "unknown command '%s' (commands: train, info, bench, ci-check, model, report)",
-                        sg_cli_shown(argv[1], shown));
+    return sg_cli_error(NULL, "unknown command '%s' (commands: %s)", sg_cli_shown(argv[1], shown),
+                        command_list());
 }
 
 int sg_cli_check_stdout(const char *cmd)
