@@ -1,4 +1,5 @@
-/* simdgrad info: version, CPU, ISAs (compiled / available / selected and why), topology. */
+/* simdgrad info: version, CPU, ISAs (compiled / available / selected and why, and per kernel family
+ * whose code runs), topology. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -70,6 +71,15 @@ int sg_cmd_info(int argc, char **argv)
     sg_isa_list_available(msg, sizeof msg);
     printf("\nISAs available: %s\n", msg);
     printf("ISA selected:   %s (%s)\n", sg_isa_name(sel), why);
+    /* Per family whose code the selected table runs: an ISA may not implement every family yet,
+       and then runs the reference for it (sg_family_impl). */
+    printf("kernels:        ");
+    for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+        const sg_isa impl = sg_family_impl(sel, (sg_family)f);
+        printf("%s%s %s%s", f ? ", " : "", sg_family_name((sg_family)f), sg_isa_name(impl),
+               impl != sel ? " (fallback)" : "");
+    }
+    printf("\n");
     if (sg_isa_compiled(SG_ISA_SVE)) {
         const size_t bits = sg_cpu_sve_vector_bits();
         if (bits)
