@@ -141,8 +141,8 @@ static void sgd_update(float *w, const float *grad, float *scratch, size_t n, fl
         w[i] = w[i] - scratch[i];
 }
 
-int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
-                 sg_train_result *r, char *err, size_t err_len)
+static int run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr, bool masked,
+               sg_train_result *r, char *err, size_t err_len)
 {
     memset(r, 0, sizeof *r);
     if (sg_train_check_sizes(t->n, t->d, t->h, t->o, steps, err, err_len) != 0)
@@ -151,6 +151,7 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
     const size_t nh = n * hd, no = n * o, dh = d * hd, ho = hd * o;
     float *h = malloc(nh * sizeof(float)), *hr = malloc(nh * sizeof(float)),
           *ghr = malloc(nh * sizeof(float));
+    uint8_t *mask = malloc((nh + 3) / 4 + 1);
     float *yp = malloc(no * sizeof(float)), *g = malloc(no * sizeof(float));
     float *gw1 = malloc(dh * sizeof(float)), *gw2 = malloc(ho * sizeof(float));
     float *scratch = malloc((dh > ho ? dh : ho) * sizeof(float));
@@ -158,7 +159,7 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
     r->w1 = malloc(dh * sizeof(float));
     r->w2 = malloc(ho * sizeof(float));
     int rc = 0;
-    if (!h || !hr || !ghr || !yp || !g || !gw1 || !gw2 || !scratch || !r->loss || !r->w1 || !r->w2) {
+    if (!h || !hr || !ghr || !mask || !yp || !g || !gw1 || !gw2 || !scratch || !r->loss || !r->w1 || !r->w2) {
         sg_train_result_free(r);
         snprintf(err, err_len, "out of memory");
         rc = -1;
@@ -171,7 +172,10 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
     for (size_t s = 0; s < steps; s++) {
         /* Forward: h = x·w1, h_relu = relu(h), y_pred = h_relu·w2. */
         k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, hd, d, t->x, d, w1, hd, h, hd);
-        k->relu(nh, h, hr);
+        if (masked)
+            k->relu_mask(nh, h, hr, mask);
+        else
+            k->relu(nh, h, hr);
         k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, o, hd, hr, hd, w2, o, yp, o);
         for (size_t i = 0; i < nh; i++)
             r->zeros += h[i] == 0.0f;
@@ -195,7 +199,10 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
            grad_w1 = xᵀ·grad_h. grad_h overwrites grad_h_relu (the kernel allows dx == dy). */
         k->matmul(SG_TRANS, SG_NO_TRANS, hd, o, n, hr, hd, g, o, gw2, o);
         k->matmul(SG_NO_TRANS, SG_TRANS, n, hd, o, g, o, w2, o, ghr, hd);
-        k->relu_grad(nh, h, ghr, ghr, g0);
+        if (masked)
+            k->relu_grad_mask(nh, mask, hr, ghr, ghr, g0);
+        else
+            k->relu_grad(nh, h, ghr, ghr, g0);
         k->matmul(SG_TRANS, SG_NO_TRANS, d, hd, n, t->x, d, ghr, hd, gw1, hd);
         sgd_update(w1, gw1, scratch, dh, lr);
         sgd_update(w2, gw2, scratch, ho, lr);
@@ -204,12 +211,25 @@ out:
     free(h);
     free(hr);
     free(ghr);
+    free(mask);
     free(yp);
     free(g);
     free(gw1);
     free(gw2);
     free(scratch);
     return rc;
+}
+
+int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
+                 sg_train_result *r, char *err, size_t err_len)
+{
+    return run(k, t, g0, steps, lr, false, r, err, err_len);
+}
+
+int sg_train_run_masked(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
+                        sg_train_result *r, char *err, size_t err_len)
+{
+    return run(k, t, g0, steps, lr, true, r, err, err_len);
 }
 
 void sg_train_result_free(sg_train_result *r)

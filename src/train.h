@@ -57,6 +57,10 @@ int sg_train_xor(sg_train_data *t, size_t h, uint64_t seed, char *err, size_t er
  */
 int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                  sg_train_result *r, char *err, size_t err_len);
+/* The same with the stored-mask backward pass: the forward relu_mask records a 2-bit code per
+   element and relu_grad_mask reads it (and h_relu) instead of h. Bit-identical to sg_train_run. */
+int sg_train_run_masked(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
+                        sg_train_result *r, char *err, size_t err_len);
 void sg_train_result_free(sg_train_result *r);
 
 /* Bit-for-bit comparison (all NaNs equal). sg_train_same_loss gives the first differing step

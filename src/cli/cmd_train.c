@@ -28,6 +28,7 @@ typedef struct options {
     size_t steps, n, d_in, hidden, d_out, loss_every;
     size_t runs; /* ISAs × conventions, for the memory limit */
     double lr;
+    bool mask; /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
 } options;
 
 /* One .npy input: opened (header checked) first, loaded only once every check has passed. */
@@ -455,6 +456,8 @@ int sg_cmd_train(int argc, char **argv)
         {"--loss-csv-max", SG_ARG_U64, &o.csv_max, "BYTES  CSV size limit (default 64 MiB)", false},
         {"--save-weights", SG_ARG_STRING, &o.save, "DIR  write w1/w2_<isa>_g<g0>.npy per run, as one set",
          false},
+        {"--mask", SG_ARG_FLAG, &o.mask,
+         "backward pass from relu_mask's 2-bit codes instead of h (bit-identical results)", false},
     };
     const size_t n_args = sizeof args / sizeof args[0];
     const int pr =
@@ -550,7 +553,8 @@ int sg_cmd_train(int argc, char **argv)
     for (int i = 0; i < n_isas && rc == SG_EXIT_OK; i++)
         for (int c = 0; c < n_conv; c++) {
             sg_train_result *r = &res[i][c];
-            if (sg_train_run(sg_kernels_get(isas[i]), &t, g0[c], o.steps, lr, r, err, sizeof err) != 0) {
+            if ((o.mask ? sg_train_run_masked : sg_train_run)(sg_kernels_get(isas[i]), &t, g0[c], o.steps, lr,
+                                                              r, err, sizeof err) != 0) {
                 rc = sg_cli_error(CMD, "%s", err);
                 break;
             }

@@ -93,6 +93,19 @@ def test_info(exe):
     check("L3 8 MiB" in p.stdout and "SIMDGRAD_L3_BYTES" in p.stdout, "info honours SIMDGRAD_L3_BYTES")
 
 
+def test_mask_identical(exe, tmp):
+    """--mask (relu_mask / relu_grad_mask backward) gives the same CSV byte for byte, on XOR data past
+    step 707 where h is exactly 0 and the conventions diverge."""
+    out = []
+    for extra in ([], ["--mask"]):
+        path = os.path.join(tmp, "mask%d.csv" % len(extra))
+        p = run(exe, "train", "--data", "xor", "--isa", "all", "--steps", "800", "--loss-csv", path, *extra)
+        check(p.returncode == 0, "train --data xor %s exits 0 (got %d, %r)" % (extra, p.returncode, p.stderr))
+        check("first differ at step 707" in p.stdout, "xor conventions diverge at step 707 %s" % extra)
+        out.append(open(path, "rb").read())
+    check(out[0] == out[1] and len(out[0]) > 0, "train --mask writes the same loss CSV as without")
+
+
 def test_default_csv(exe, tmp, isas):
     path = os.path.join(tmp, "loss.csv")
     p = run(exe, "train", "--isa", "all", "--grad-at-zero", "all", "--loss-csv", path)
@@ -407,6 +420,7 @@ def main():
     try:
         test_info(exe)
         test_default_csv(exe, tmp, isas)
+        test_mask_identical(exe, tmp)
         test_selection(exe)
         test_crafted_files(exe, tmp)
         for t in (test_closed_std_fds, test_stdout_full, test_loss_csv_stdout, test_loss_every, test_divergence,

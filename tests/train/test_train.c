@@ -3,7 +3,8 @@
  *    three conventions agree bit for bit;
  *  - crafted data (w1 with a zero column, written and read back as .npy): h[:, j] == 0 exactly,
  *    and the conventions diverge exactly as the semantics say;
- *  - XOR data, the RNG's pinned stream and the size/overflow limits. */
+ *  - XOR data, the RNG's pinned stream and the size/overflow limits;
+ *  - everywhere, the stored-mask backward pass (relu_mask / relu_grad_mask) bit-identical too. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,23 @@ static int run_all(const char *what, const sg_train_data *t, size_t steps, sg_tr
                       "%s, %s, g0=%g: final weights differ from scalar", what, isa, (double)conv[c]);
             SGT_CHECK(out[c].zeros == r.zeros, "%s, %s, g0=%g: zero counts differ", what, isa,
                       (double)conv[c]);
+            sg_train_result_free(&r);
+        }
+        /* The stored-mask backward pass (train --mask) on every ISA, scalar included: bit-identical
+           to the unmasked scalar run, zeros and NaN lanes included. */
+        for (int v = -1; v < nv; v++) {
+            const sg_kernels *k = v < 0 ? sg_kernels_get(SG_ISA_SCALAR) : vec[v];
+            sg_train_result r;
+            if (sg_train_run_masked(k, t, conv[c], steps, 0.002f, &r, err, sizeof err) != 0) {
+                sgt_fail("%s: masked run failed: %s", what, err);
+                continue;
+            }
+            size_t step;
+            const char *isa = sg_isa_name(k->isa);
+            SGT_CHECK(sg_train_same_loss(&out[c], &r, &step) && sg_train_same_weights(t, &out[c], &r) &&
+                          out[c].zeros == r.zeros,
+                      "%s, %s, g0=%g: the masked backward pass differs from scalar (loss from step %zu)",
+                      what, isa, (double)conv[c], step);
             sg_train_result_free(&r);
         }
     }
