@@ -312,6 +312,14 @@ def test_save_weights_set(exe, tmp):
     shutil.rmtree(wdir)
 
 
+def default_signals():
+    """The child starts with the four signals at their default: simdgrad leaves an ignored signal
+    ignored (nohup, or a background job of a non-interactive shell, which ignores SIGINT), so the
+    test must not inherit such a disposition from whoever runs it."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def test_signals(exe, tmp):
     """Item 21: INT/TERM/HUP/PIPE during a run remove the temporaries and end the process by that signal."""
     out = os.path.join(tmp, "sig")
@@ -320,7 +328,8 @@ def test_signals(exe, tmp):
         q = subprocess.Popen([exe, "train", "--steps", "10000000", "--isa", "scalar", "--grad-at-zero", "1",
                               "--loss-every", "1000", "--loss-csv", os.path.join(out, "l.csv"),
                               "--save-weights", os.path.join(out, "w")],
-                             env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=default_signals)
         deadline = time.time() + 30
         while time.time() < deadline and len(glob.glob(os.path.join(out, "*.tmp.*"))) < 2:
             time.sleep(0.02)
