@@ -341,19 +341,26 @@ static void map_region(sgt_buf *b, size_t usable)
     memset(b->lo, SGT_CANARY, inner);
 }
 
-float *sgt_buf_alloc(sgt_buf *b, size_t n, sgt_place place, unsigned offset_floats)
+void *sgt_buf_alloc_bytes(sgt_buf *b, size_t bytes, sgt_place place, size_t offset_bytes)
 {
-    const size_t bytes = n * sizeof(float);
     /* 64 bytes of canary on each unguarded side, plus room for the line offset. */
     map_region(b, bytes + 3 * 64);
-    b->n = n;
+    b->bytes = bytes;
+    b->n = bytes / sizeof(float);
+    unsigned char *p = b->lo;
     switch (place) {
-    case SGT_GUARD_AFTER: b->p = (float *)(void *)(b->hi - bytes); break;
-    case SGT_GUARD_BEFORE: b->p = (float *)(void *)b->lo; break;
-    case SGT_MISALIGNED: b->p = (float *)(void *)(b->lo + 64 + 4 * (offset_floats % SGT_NUM_OFFSETS)); break;
+    case SGT_GUARD_AFTER: p = b->hi - bytes; break;
+    case SGT_GUARD_BEFORE: p = b->lo; break;
+    case SGT_MISALIGNED: p = b->lo + 64 + offset_bytes % 64; break;
     }
-    memset(b->p, 0, bytes);
-    return b->p;
+    b->p = (float *)(void *)p;
+    memset(p, 0, bytes);
+    return p;
+}
+
+float *sgt_buf_alloc(sgt_buf *b, size_t n, sgt_place place, unsigned offset_floats)
+{
+    return sgt_buf_alloc_bytes(b, n * sizeof(float), place, 4 * (offset_floats % SGT_NUM_OFFSETS));
 }
 
 void sgt_buf_free(sgt_buf *b)
@@ -385,7 +392,7 @@ static bool all_canary(const unsigned char *q, size_t len, size_t *bad)
 
 bool sgt_buf_canaries_ok(const sgt_buf *b, const char *what)
 {
-    const unsigned char *start = (const unsigned char *)b->p, *end = start + b->n * sizeof(float);
+    const unsigned char *start = (const unsigned char *)b->p, *end = start + b->bytes;
     /* Without PROT_NONE guards the guard pages are canaries too. */
     const unsigned char *first = guards_on() ? b->lo : b->map,
                         *last = guards_on() ? b->hi : b->map + b->map_len;
@@ -409,28 +416,36 @@ void sgt_arena_init(sgt_arena *a, size_t cap)
     a->cap = cap;
     a->buf.p = (float *)(void *)(a->buf.lo + 64);
     a->buf.n = 0;
+    a->buf.bytes = 0;
 }
 
-float *sgt_arena_put(sgt_arena *a, size_t n, sgt_place place, unsigned offset_floats)
+void *sgt_arena_put_bytes(sgt_arena *a, size_t bytes, sgt_place place, size_t offset_bytes)
 {
-    if (n > a->cap) {
-        fprintf(stderr, "sgtest: arena of %zu floats asked for %zu\n", a->cap, n);
+    if (bytes > a->cap * sizeof(float) || offset_bytes >= 64) {
+        fprintf(stderr, "sgtest: arena of %zu floats asked for %zu bytes at +%zu\n", a->cap, bytes,
+                offset_bytes);
         abort();
     }
     /* Re-poison everything: the previous placement left data where this one has canaries. */
     memset(a->buf.lo, SGT_CANARY, (size_t)(a->buf.hi - a->buf.lo));
     if (!guards_on())
         memset(a->buf.map, SGT_CANARY, a->buf.map_len);
+    unsigned char *p = a->buf.lo;
     switch (place) {
-    case SGT_GUARD_AFTER: a->buf.p = (float *)(void *)(a->buf.hi - n * sizeof(float)); break;
-    case SGT_GUARD_BEFORE: a->buf.p = (float *)(void *)a->buf.lo; break;
-    case SGT_MISALIGNED:
-        a->buf.p = (float *)(void *)(a->buf.lo + 64 + 4 * (offset_floats % SGT_NUM_OFFSETS));
-        break;
+    case SGT_GUARD_AFTER: p = a->buf.hi - bytes; break;
+    case SGT_GUARD_BEFORE: p = a->buf.lo; break;
+    case SGT_MISALIGNED: p = a->buf.lo + 64 + offset_bytes; break;
     }
-    a->buf.n = n;
-    memset(a->buf.p, 0, n * sizeof(float));
-    return a->buf.p;
+    a->buf.p = (float *)(void *)p;
+    a->buf.bytes = bytes;
+    a->buf.n = bytes / sizeof(float);
+    memset(p, 0, bytes);
+    return p;
+}
+
+float *sgt_arena_put(sgt_arena *a, size_t n, sgt_place place, unsigned offset_floats)
+{
+    return sgt_arena_put_bytes(a, n * sizeof(float), place, 4 * (offset_floats % SGT_NUM_OFFSETS));
 }
 
 float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats)

@@ -109,7 +109,8 @@ typedef struct sgt_buf {
     size_t map_len;
     unsigned char *lo, *hi; /* the accessible bytes, between the guard pages */
     float *p;               /* the data */
-    size_t n;
+    size_t n;               /* floats, for the float API */
+    size_t bytes;           /* extent of the data in bytes: what the canary check treats as in range */
 } sgt_buf;
 
 #define SGT_CANARY      0xA5u
@@ -119,6 +120,9 @@ typedef struct sgt_buf {
    matters for SGT_MISALIGNED. All slack bytes are set to SGT_CANARY; data is left zeroed.
    Aborts the test on mmap failure. */
 float *sgt_buf_alloc(sgt_buf *b, size_t n, sgt_place place, unsigned offset_floats);
+/* The same for an array of any element type: bytes of data at offset_bytes (0..63) past a 64-byte
+   line when SGT_MISALIGNED. Packed arrays (2-bit masks) need placements that are not float-aligned. */
+void *sgt_buf_alloc_bytes(sgt_buf *b, size_t bytes, sgt_place place, size_t offset_bytes);
 void sgt_buf_free(sgt_buf *b);
 /* True when every slack byte still holds SGT_CANARY; else reports (with what) and returns false. */
 bool sgt_buf_canaries_ok(const sgt_buf *b, const char *what);
@@ -135,6 +139,8 @@ float *sgt_arena_place(sgt_arena *a, size_t n, unsigned offset_floats);
 /* Any placement within the arena: SGT_GUARD_AFTER ends at the arena's trailing guard page,
    SGT_GUARD_BEFORE starts at its leading one; no remapping per call. */
 float *sgt_arena_put(sgt_arena *a, size_t n, sgt_place place, unsigned offset_floats);
+/* Byte-granular sgt_arena_put: bytes <= 4·cap, offset_bytes < 64. */
+void *sgt_arena_put_bytes(sgt_arena *a, size_t bytes, sgt_place place, size_t offset_bytes);
 void sgt_arena_free(sgt_arena *a);
 
 #endif
