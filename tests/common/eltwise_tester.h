@@ -44,9 +44,12 @@ typedef struct sgt_elt_family {
     sgt_elt_rule *rule;
     const sgt_elt_case *cases; /* may be NULL */
     size_t n_cases;
+    /* NULL: sg_eltwise_find(family). Set only by the tester's self-test, which checks array types no
+       family uses yet (2-bit masks) through descriptors of its own. */
+    const sg_eltwise_desc *desc;
 } sgt_elt_family;
 
-#define SGT_CASES(array) (array), (sizeof(array) / sizeof((array)[0]))
+#define SGT_CASES(array) .cases = (array), .n_cases = (sizeof(array) / sizeof((array)[0]))
 
 /* In a packed 2-bit output, the bits past element n-1 in the last byte must come out zero: the
    output is then one canonical byte string, and a kernel that forgets the tail byte is caught by the
@@ -55,6 +58,7 @@ enum { SGT_ELT_OUT_PAD = 0 };
 
 enum {
     SGT_ELT_STOP_AT_FAILURE = 1, /* return at the first failing phase (the tester's self-test) */
+    SGT_ELT_QUICK = 2,           /* n = 0..40 only, no large sizes (the tester's self-test) */
 };
 
 /* Runs every check above for family f over ks[0..nk) (ks[0] must be the scalar table: the others
