@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "simdgrad.h"
+#include "eltwise.h"
 
 typedef struct {
     const uint8_t *p;
@@ -41,6 +41,19 @@ static void fill(byte_stream *s, float *dst, size_t n)
     }
 }
 
+/* Fills an array of n elements of type t: floats as above, packed 2-bit codes from raw bytes (their
+   padding bits included: kernels must ignore them). */
+static void fill_elts(byte_stream *s, sg_elt_type t, void *dst, size_t n)
+{
+    if (t == SG_ELT_F32) {
+        fill(s, dst, n);
+        return;
+    }
+    uint8_t *b = dst;
+    for (size_t i = 0; i < sg_eltwise_bytes(t, n); i++)
+        b[i] = s->left ? (uint8_t)take(s, 0) : (uint8_t)(0x1b * (i + 1));
+}
+
 static int same(float a, float b)
 {
     if (a != a && b != b)
@@ -62,52 +75,98 @@ static void check(const char *what, sg_isa isa, const float *want, const float *
     }
 }
 
-/* Exact-extent allocation at a float offset 0..15 from a 64-byte boundary: no slack after the
- * last element, so ASan sees the first byte past it. */
-static float *alloc_at(size_t n, unsigned offset, void **base)
+/* An output of n elements of type t: floats NaN-aware; packed codes byte for byte, the padding bits
+   of the last byte included (one canonical output). */
+static void check_elts(const char *what, sg_isa isa, sg_elt_type t, const void *want, const void *got,
+                       size_t n)
 {
-    const size_t bytes = (n + offset) * sizeof(float);
-    if (posix_memalign(base, 64, bytes ? bytes : 1) != 0)
-        abort();
-    return (float *)*base + offset;
+    if (t == SG_ELT_F32) {
+        check(what, isa, want, got, n);
+        return;
+    }
+    const uint8_t *w = want, *g = got;
+    for (size_t i = 0; i < sg_eltwise_bytes(t, n); i++) {
+        if (w[i] != g[i]) {
+            fprintf(stderr, "%s/%s: mask byte %zu: scalar 0x%02x, got 0x%02x\n", what, sg_isa_name(isa), i,
+                    w[i], g[i]);
+            abort();
+        }
+    }
 }
 
-static void fuzz_elementwise(byte_stream *s, int grad)
+/* Exact-extent allocation at offset bytes from a 64-byte boundary: no slack after the last byte,
+ * so ASan sees the first byte past it. */
+static void *alloc_bytes(size_t bytes, size_t offset, void **base)
+{
+    if (posix_memalign(base, 64, bytes + offset ? bytes + offset : 1) != 0)
+        abort();
+    return (uint8_t *)*base + offset;
+}
+
+static float *alloc_at(size_t n, unsigned offset, void **base)
+{
+    return alloc_bytes(n * sizeof(float), offset * sizeof(float), base);
+}
+
+/* An elementwise family through its descriptor. Input layout: n (2 bytes), one offset byte per array
+   (at least 3: inputs take them from the front, outputs from the back), the in-place flag, the float
+   parameters (at least one slot), then the inputs' elements in order. The minimums keep the layout
+   the corpus was written in (relu: x, unused, y offsets and an unused g0). */
+static void fuzz_elementwise(byte_stream *s, const sg_eltwise_desc *d)
 {
     const size_t n = take(s, 0) | (size_t)take(s, 4) << 8;
-    const unsigned ox = take(s, 16), oy = take(s, 16), oz = take(s, 16);
-    const int in_place = take(s, 4) == 0;
-    float g0;
-    fill(s, &g0, 1);
-    void *bx, *by, *bw, *bz;
-    float *x = alloc_at(n, ox, &bx), *dy = alloc_at(n, oy, &by), *want = alloc_at(n, 0, &bw);
-    float *out = alloc_at(n, oz, &bz);
-    fill(s, x, n);
-    fill(s, dy, n);
-    const sg_kernels *ref = sg_kernels_get(SG_ISA_SCALAR);
-    if (grad)
-        ref->relu_grad(n, x, dy, want, g0);
-    else
-        ref->relu(n, x, want);
+    const unsigned n_arr = d->n_in + d->n_out, n_slots = n_arr > 3 ? n_arr : 3;
+    unsigned slot[2 * SG_ELTWISE_MAX_STREAMS];
+    for (unsigned i = 0; i < n_slots; i++)
+        slot[i] = take(s, 16);
+    const int in_place = take(s, 4) == 0 && d->alias_in >= 0;
+    float params[SG_ELTWISE_MAX_PARAMS] = {0};
+    fill(s, params, d->n_params ? d->n_params : 1);
+
+    /* in[j] at slot j, out[o] at slot n_slots-1-o; want[o] (the scalar result) aligned. A slot is
+       a float offset, or a byte offset for a packed array. */
+    void *base[4 * SG_ELTWISE_MAX_STREAMS + 1];
+    unsigned nb = 0;
+    const void *in[SG_ELTWISE_MAX_STREAMS];
+    void *out[SG_ELTWISE_MAX_STREAMS], *want[SG_ELTWISE_MAX_STREAMS], *copy[SG_ELTWISE_MAX_STREAMS];
+    for (unsigned j = 0; j < d->n_in; j++) {
+        const size_t off = d->in[j] == SG_ELT_F32 ? 4u * slot[j] : slot[j];
+        void *p = alloc_bytes(sg_eltwise_bytes(d->in[j], n), off, &base[nb++]);
+        fill_elts(s, d->in[j], p, n);
+        in[j] = p;
+    }
+    for (unsigned o = 0; o < d->n_out; o++) {
+        const unsigned sl = slot[n_slots - 1 - o];
+        const size_t bytes = sg_eltwise_bytes(d->out[o], n);
+        out[o] = alloc_bytes(bytes, d->out[o] == SG_ELT_F32 ? 4u * sl : sl, &base[nb++]);
+        want[o] = alloc_bytes(bytes, 0, &base[nb++]);
+        memset(want[o], 0x5a, bytes);
+    }
+    /* The in-place call overwrites the aliased input: keep its bytes to restore per ISA. */
+    const size_t alias_bytes = in_place ? sg_eltwise_bytes(d->in[d->alias_in], n) : 0;
+    void *saved = alloc_bytes(alias_bytes, 0, &base[nb++]);
+    if (in_place)
+        memcpy(saved, in[d->alias_in], alias_bytes);
+
+    d->call(sg_kernels_get(SG_ISA_SCALAR), n, in, want, params);
     for (int i = 0; i < SG_ISA_COUNT; i++) {
         const sg_kernels *k = sg_kernels_get((sg_isa)i);
         if (!k)
             continue;
-        /* In place: the output aliases the second operand (dy) or the input (x). */
-        float *dst = out;
-        if (in_place) {
-            dst = grad ? dy : x;
-            memcpy(out, dst, n * sizeof(float));
+        for (unsigned o = 0; o < d->n_out; o++) {
+            copy[o] = out[o];
+            memset(out[o], 0xa5, sg_eltwise_bytes(d->out[o], n));
         }
-        if (grad)
-            k->relu_grad(n, x, in_place ? dst : dy, dst, g0);
-        else
-            k->relu(n, dst == out ? x : dst, dst);
-        check(grad ? "relu_grad" : "relu", (sg_isa)i, want, dst, n);
-        if (in_place)
-            memcpy(dst, out, n * sizeof(float)); /* restore the operand for the next ISA */
+        if (in_place) /* out[0] is the aliased input itself */
+            copy[0] = (void *)(uintptr_t)in[d->alias_in];
+        d->call(k, n, in, copy, params);
+        for (unsigned o = 0; o < d->n_out; o++)
+            check_elts(sg_family_name(d->family), (sg_isa)i, d->out[o], want[o], copy[o], n);
+        if (in_place) /* restore the operand for the next ISA */
+            memcpy((void *)(uintptr_t)in[d->alias_in], saved, alias_bytes);
     }
-    free(bx), free(by), free(bw), free(bz);
+    for (unsigned i = 0; i < nb; i++)
+        free(base[i]);
 }
 
 static void fuzz_matmul(byte_stream *s)
@@ -149,10 +208,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     byte_stream s = {data, size};
-    switch (take(&s, 3)) {
-    case 0: fuzz_elementwise(&s, 0); break;
-    case 1: fuzz_elementwise(&s, 1); break;
-    default: fuzz_matmul(&s); break;
-    }
+    /* The family from the list: the first byte modulo its length. The checked-in corpus holds the
+       family's index itself (below the count), so its inputs keep their meaning when families are
+       appended (the enum is append-only); a mutated byte above the count may then pick another. */
+    const sg_family f = (sg_family)(take(&s, 0) % SG_FAMILY_COUNT);
+    const sg_eltwise_desc *d = sg_eltwise_find(f);
+    if (d)
+        fuzz_elementwise(&s, d);
+    else if (f == SG_FAMILY_matmul)
+        fuzz_matmul(&s);
+    else
+        abort(); /* a family this target does not know how to call: extend it */
     return 0;
 }

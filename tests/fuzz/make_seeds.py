@@ -7,7 +7,8 @@ import os
 import struct
 import sys
 
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "kernels")
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, "corpus", "kernels")
 os.makedirs(out, exist_ok=True)
 specials = [0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 1e-45, -1e-45, 3.4e38, 2.5, -7.0]
 
@@ -16,23 +17,35 @@ def floats(count, start=0):
     return b"".join(struct.pack("<f", specials[(start + i) % len(specials)]) for i in range(count))
 
 
-def elementwise(kernel, n, ox, oy, oz, in_place, g0):
-    # selector, n (lo, hi%4), offsets, in-place flag (0 => in place), g0, then x and dy values
-    head = bytes([kernel, n & 0xFF, (n >> 8) & 3, ox, oy, oz, 0 if in_place else 1]) + struct.pack("<f", g0)
+# The family list, in the order of src/simdgrad.h (SG_FAMILY_ROWS), read the way meson.build reads it.
+with open(os.path.join(here, "..", "..", "src", "simdgrad.h")) as f:
+    families = [l.strip().split(",")[1].strip() for l in f if l.strip().startswith("X(ctx, ")]
+
+
+def selector(family):
+    # fuzz_kernels.c: family = first byte % family count; the index itself stays valid when families are
+    # appended
+    return families.index(family)
+
+
+def elementwise(family, n, ox, oy, oz, in_place, g0):
+    # selector, n (lo, hi%4), one offset per array (at least 3: inputs from the front, outputs from the
+    # back), in-place flag (0 => in place), the parameter (one slot even without one), then the inputs
+    head = bytes([selector(family), n & 0xFF, (n >> 8) & 3, ox, oy, oz, 0 if in_place else 1]) + struct.pack("<f", g0)
     return head + floats(n) + floats(n, 5)
 
 
 def matmul(ta, tb, m, n, k, pads, offs):
     big = 31 if max(m, n, k) >= 70 else 0  # fuzz_kernels: a 31 here allows dimensions up to 160
-    head = bytes([2, ta, tb, big, m, n, k] + list(pads) + list(offs))
+    head = bytes([selector("matmul"), ta, tb, big, m, n, k] + list(pads) + list(offs))
     return head + floats(m * k + 8) + floats(k * n + 8, 3)
 
 
 seeds = {}
 for n in (0, 1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257):
-    seeds[f"relu-n{n}"] = elementwise(0, n, n % 16, (n * 3) % 16, (n * 5) % 16, n % 2 == 0, 1.0)
+    seeds[f"relu-n{n}"] = elementwise("relu", n, n % 16, (n * 3) % 16, (n * 5) % 16, n % 2 == 0, 1.0)
     for g0 in (1.0, 0.0, 0.5):
-        seeds[f"relu_grad-n{n}-g{g0}"] = elementwise(1, n, n % 16, (n * 7) % 16, 3, n % 3 == 0, g0)
+        seeds[f"relu_grad-n{n}-g{g0}"] = elementwise("relu_grad", n, n % 16, (n * 7) % 16, 3, n % 3 == 0, g0)
 for ta in (0, 1):
     for tb in (0, 1):
         for (m, n, k) in ((4, 30, 3), (4, 1, 30), (30, 1, 4), (4, 30, 1), (3, 30, 4), (0, 5, 3), (5, 5, 0), (17, 33, 9),
