@@ -5,11 +5,13 @@
  * parked in C, all four transpose forms, padded strides, and the training task's shapes. Every
  * operand sits against a guard page (alternately after the end and before the start), C is
  * pre-filled with a marker so unwritten elements show, and C's padding must stay untouched.
- * relu_grad gets a size sweep past 2 × the largest SVE vector with all three grad_at_zero. */
+ * Every elementwise family (through its descriptor, src/eltwise.h) gets a size sweep past 2 × the largest
+ * SVE vector with every swept parameter value (relu_grad: all three grad_at_zero), in place too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eltwise.h"
 #include "sgtest.h"
 
 static sgt_rng rng;
@@ -63,31 +65,61 @@ static void check_matmul(const sg_kernels *kern, const sg_kernels *ref, sg_trans
     sgt_buf_free(&bcbuf);
 }
 
-static void check_relu_grad(const sg_kernels *kern, const sg_kernels *ref, size_t n, float g0,
-                            sgt_place place, int in_place)
+/* One call of an elementwise family through its descriptor, every array against the guard page on
+   the same side, out[0] the aliasing input when in_place; every output against the scalar reference
+   (floats NaN-aware, packed masks byte for byte). */
+static void check_eltwise(const sg_kernels *kern, const sg_kernels *ref, const sg_eltwise_desc *d, size_t n,
+                          const float *params, sgt_place place, int in_place)
 {
-    sgt_buf bh, bdy, bdx;
-    float *h = sgt_buf_alloc(&bh, n, place, 0), *dy = sgt_buf_alloc(&bdy, n, place, 0);
-    float *dx = in_place ? dy : sgt_buf_alloc(&bdx, n, place, 0);
-    float *want = malloc((n ? n : 1) * sizeof(float));
-    sgt_fill(&rng, h, n, 40); /* many ±0, NaN, ±inf so every lane case is hit */
-    sgt_fill(&rng, dy, n, 20);
-    sgt_context("relu_grad[%s] n=%zu g0=%g %s%s", sg_isa_name(kern->isa), n, (double)g0,
-                sgt_place_name(place), in_place ? " in place" : "");
-    ref->relu_grad(n, h, dy, want, g0);
-    kern->relu_grad(n, h, dy, dx, g0);
-    const size_t bad = sgt_first_mismatch(dx, want, n);
-    if (bad < n) {
-        char g[48], w[48], hv[48];
-        sgt_fail("relu_grad[%s] n=%zu g0=%g %s%s: dx[%zu] = %s, want %s (h = %s)", sg_isa_name(kern->isa), n,
-                 (double)g0, sgt_place_name(place), in_place ? " in place" : "", bad, sgt_fmt(g, dx[bad]),
-                 sgt_fmt(w, want[bad]), sgt_fmt(hv, h[bad]));
+    sgt_buf bin[SG_ELTWISE_MAX_STREAMS], bout[SG_ELTWISE_MAX_STREAMS];
+    const void *in[SG_ELTWISE_MAX_STREAMS];
+    void *out[SG_ELTWISE_MAX_STREAMS], *want[SG_ELTWISE_MAX_STREAMS];
+    for (unsigned j = 0; j < d->n_in; j++) {
+        void *p = sgt_buf_alloc_bytes(&bin[j], sg_eltwise_bytes(d->in[j], n), place, 0);
+        if (d->in[j] == SG_ELT_F32)
+            sgt_fill(&rng, p, n, j == 0 ? 40 : 20); /* many ±0, NaN, ±inf so every lane case is hit */
+        else
+            for (size_t b = 0; b < sg_eltwise_bytes(d->in[j], n); b++)
+                ((unsigned char *)p)[b] = (unsigned char)sgt_rng_u32(&rng);
+        in[j] = p;
     }
-    free(want);
-    sgt_buf_free(&bh);
-    sgt_buf_free(&bdy);
-    if (!in_place)
-        sgt_buf_free(&bdx);
+    for (unsigned o = 0; o < d->n_out; o++) {
+        const size_t bytes = sg_eltwise_bytes(d->out[o], n);
+        want[o] = malloc(bytes ? bytes : 1);
+        out[o] = o == 0 && in_place ? NULL : sgt_buf_alloc_bytes(&bout[o], bytes, place, 0);
+    }
+    char pdesc[32] = "";
+    if (d->n_params)
+        snprintf(pdesc, sizeof pdesc, " %s=%g", d->param_name ? d->param_name : "p0", (double)params[0]);
+    const char *fam = sg_family_name(d->family);
+    sgt_context("%s[%s] n=%zu%s %s%s", fam, sg_isa_name(kern->isa), n, pdesc, sgt_place_name(place),
+                in_place ? " in place" : "");
+    d->call(ref, n, in, want, params);
+    if (in_place)
+        out[0] = (void *)(uintptr_t)in[d->alias_in];
+    d->call(kern, n, in, out, params);
+    for (unsigned o = 0; o < d->n_out; o++) {
+        if (d->out[o] == SG_ELT_F32) {
+            const float *got = out[o], *w = want[o];
+            const size_t bad = sgt_first_mismatch(got, w, n);
+            if (bad < n) {
+                char g[48], wv[48];
+                sgt_fail("%s[%s] n=%zu%s %s%s: %s[%zu] = %s, want %s", fam, sg_isa_name(kern->isa), n, pdesc,
+                         sgt_place_name(place), in_place ? " in place" : "", d->out_names[o], bad,
+                         sgt_fmt(g, got[bad]), sgt_fmt(wv, w[bad]));
+            }
+        } else if (memcmp(out[o], want[o], sg_eltwise_bytes(d->out[o], n)) != 0) {
+            sgt_fail("%s[%s] n=%zu%s %s%s: packed %s differs from the reference", fam, sg_isa_name(kern->isa),
+                     n, pdesc, sgt_place_name(place), in_place ? " in place" : "", d->out_names[o]);
+        }
+    }
+    for (unsigned o = 0; o < d->n_out; o++) {
+        free(want[o]);
+        if (!(o == 0 && in_place))
+            sgt_buf_free(&bout[o]);
+    }
+    for (unsigned j = 0; j < d->n_in; j++)
+        sgt_buf_free(&bin[j]);
 }
 
 int main(void)
@@ -129,11 +161,22 @@ int main(void)
                 check_matmul(kern, ref, train[s][0] ? SG_TRANS : SG_NO_TRANS,
                              train[s][1] ? SG_TRANS : SG_NO_TRANS, train[s][2], train[s][3], train[s][4], 0,
                              place ? SGT_GUARD_BEFORE : SGT_GUARD_AFTER);
-        static const float g0s[] = {1.0f, 0.0f, 0.5f};
-        for (size_t n = 0; n <= 2 * 64 + 9; n++)
-            for (int g = 0; g < 3; g++)
-                check_relu_grad(kern, ref, n, g0s[g],
-                                (n + (size_t)g) & 1 ? SGT_GUARD_BEFORE : SGT_GUARD_AFTER, g == 2);
+        /* Every elementwise family, every swept parameter value; in place (where the family allows
+           it) on every third call, so each parameter value meets it across the sizes. */
+        for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+            const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
+            if (!d)
+                continue;
+            const unsigned runs = d->n_sweep ? d->n_sweep : 1;
+            for (size_t n = 0; n <= 2 * 64 + 9; n++)
+                for (unsigned s = 0; s < runs; s++) {
+                    float params[SG_ELTWISE_MAX_PARAMS] = {0};
+                    if (d->n_params)
+                        params[0] = d->sweep[s];
+                    check_eltwise(kern, ref, d, n, params, (n + s) & 1 ? SGT_GUARD_BEFORE : SGT_GUARD_AFTER,
+                                  d->alias_in >= 0 && (n + s) % 3 == 2);
+                }
+        }
     }
     printf("%lu matmul calls checked per run\n", n_matmul);
     return sgt_finish("arm_kernels", count);
