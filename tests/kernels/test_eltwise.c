@@ -200,16 +200,15 @@ static const sgt_elt_case round_fp16_cases[] = {
 
 /* ---- the family table: one line per elementwise family ---- */
 
+/* {.family, .rule} plus, optionally, SGT_CASES(named cases). Designated, so that a line without
+   cases needs nothing more (-Wmissing-field-initializers). */
 static const sgt_elt_family families[] = {
-    {SG_FAMILY_relu, rule_relu, SGT_CASES(relu_cases)},
-    {SG_FAMILY_relu_grad, rule_relu_grad, SGT_CASES(relu_grad_cases)},
-    {.family = SG_FAMILY_relu_mask, .rule = rule_relu_mask, .cases = relu_mask_cases, .n_cases = 7},
-    {.family = SG_FAMILY_relu_grad_mask,
-     .rule = rule_relu_grad_mask,
-     .cases = relu_grad_mask_cases,
-     .n_cases = 5},
-    {.family = SG_FAMILY_round_bf16, .rule = rule_round_bf16, .cases = round_bf16_cases, .n_cases = 7},
-    {.family = SG_FAMILY_round_fp16, .rule = rule_round_fp16, .cases = round_fp16_cases, .n_cases = 11},
+    {.family = SG_FAMILY_relu, .rule = rule_relu, SGT_CASES(relu_cases)},
+    {.family = SG_FAMILY_relu_grad, .rule = rule_relu_grad, SGT_CASES(relu_grad_cases)},
+    {.family = SG_FAMILY_relu_mask, .rule = rule_relu_mask, SGT_CASES(relu_mask_cases)},
+    {.family = SG_FAMILY_relu_grad_mask, .rule = rule_relu_grad_mask, SGT_CASES(relu_grad_mask_cases)},
+    {.family = SG_FAMILY_round_bf16, .rule = rule_round_bf16, SGT_CASES(round_bf16_cases)},
+    {.family = SG_FAMILY_round_fp16, .rule = rule_round_fp16, SGT_CASES(round_fp16_cases)},
 };
 #define N_FAMILIES (sizeof families / sizeof families[0])
 
@@ -390,8 +389,10 @@ static const sg_eltwise_desc mask_bwd_desc = {.family = SG_FAMILY_COUNT,
                                               .n_sweep = 3,
                                               .sweep = {1.0f, 0.0f, 0.5f},
                                               .call = call_mask_bwd};
-static const sgt_elt_family mask_fwd_line = {SG_FAMILY_COUNT, rule_mask_fwd, .desc = &mask_fwd_desc};
-static const sgt_elt_family mask_bwd_line = {SG_FAMILY_COUNT, rule_mask_bwd, .desc = &mask_bwd_desc};
+static const sgt_elt_family mask_fwd_line = {
+    .family = SG_FAMILY_COUNT, .rule = rule_mask_fwd, .desc = &mask_fwd_desc};
+static const sgt_elt_family mask_bwd_line = {
+    .family = SG_FAMILY_COUNT, .rule = rule_mask_bwd, .desc = &mask_bwd_desc};
 
 static void spoil_mask_pad(sg_kernels *k)
 {
