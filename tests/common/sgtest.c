@@ -353,7 +353,7 @@ void *sgt_buf_alloc_bytes(sgt_buf *b, size_t bytes, sgt_place place, size_t offs
     case SGT_GUARD_BEFORE: p = b->lo; break;
     case SGT_MISALIGNED: p = b->lo + 64 + offset_bytes % 64; break;
     }
-    b->p = (float *)(void *)p;
+    b->p = p;
     memset(p, 0, bytes);
     return p;
 }
@@ -414,7 +414,7 @@ void sgt_arena_init(sgt_arena *a, size_t cap)
 {
     map_region(&a->buf, cap * sizeof(float) + 3 * 64);
     a->cap = cap;
-    a->buf.p = (float *)(void *)(a->buf.lo + 64);
+    a->buf.p = a->buf.lo + 64;
     a->buf.n = 0;
     a->buf.bytes = 0;
 }
@@ -436,7 +436,7 @@ void *sgt_arena_put_bytes(sgt_arena *a, size_t bytes, sgt_place place, size_t of
     case SGT_GUARD_BEFORE: p = a->buf.lo; break;
     case SGT_MISALIGNED: p = a->buf.lo + 64 + offset_bytes; break;
     }
-    a->buf.p = (float *)(void *)p;
+    a->buf.p = p;
     a->buf.bytes = bytes;
     a->buf.n = bytes / sizeof(float);
     memset(p, 0, bytes);

@@ -108,7 +108,7 @@ typedef struct sgt_buf {
     unsigned char *map;
     size_t map_len;
     unsigned char *lo, *hi; /* the accessible bytes, between the guard pages */
-    float *p;               /* the data */
+    void *p;                /* the data (a float array, or bytes for a packed array) */
     size_t n;               /* floats, for the float API */
     size_t bytes;           /* extent of the data in bytes: what the canary check treats as in range */
 } sgt_buf;
