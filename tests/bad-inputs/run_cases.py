@@ -8,7 +8,8 @@ Each non-comment line of the cases file is tab-separated:
 argv is split like a shell would (shlex); {fx} is the fixture directory, {out} an output
 directory that must stay empty, {nl} a newline (the error must still be one line), {long} 5,000
 characters (the echoed value is cut, the reason must survive), {unavailable_isa} an ISA this
-build/CPU lacks (the case is skipped when there is none). env is '-' or KEY=VALUE pairs separated by ';'.
+build/CPU lacks (the case is skipped when there is none), {known_isas} the ISA list of src/simdgrad.h
+as the error messages spell it ("scalar, avx2, ..."). env is '-' or KEY=VALUE pairs separated by ';'.
 Every `train` case without its own --loss-csv runs with `--loss-csv {out}/loss.csv` prepended, so a bad input that leaves a
 CSV (or its temporary file) behind fails. Each case must also print nothing on stdout and exactly
 one line on stderr, finish within 20 s (a blocking open is a failure), and leave the fixture directory
@@ -26,6 +27,14 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+
+def known_isas():
+    """The names of SG_ISA_LIST in src/simdgrad.h, in list order (the single ISA list)."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "simdgrad.h")
+    with open(header) as f:
+        rows = [line.strip() for line in f if line.strip().startswith("X(") and not line.strip().startswith("X(ctx")]
+    return [row[2:].split(",")[1].strip() for row in rows]
 
 
 def npy(dict_text, data=b"", major=1):
@@ -220,7 +229,8 @@ def main():
     if dup:
         raise SystemExit("duplicate case names: %s" % ", ".join(sorted(dup)))
     avail = available_isas(exe)
-    unavailable = next((i for i in ("neon", "sve", "avx2", "avx512") if i not in avail), None)
+    known = known_isas()
+    unavailable = next((i for i in known if i not in avail), None)
     root = tempfile.mkdtemp(prefix="sg-bad-inputs-")
     fx, out = os.path.join(root, "fx"), os.path.join(root, "out")
     os.mkdir(fx)
@@ -242,6 +252,7 @@ def main():
                 skipped += 1
                 continue
             subst = lambda s: s.replace("{fx}", fx).replace("{out}", out).replace(
+                "{known_isas}", ", ".join(known)).replace(
                 "{unavailable_isa}", unavailable or "").replace("{nl}", "\n").replace("{long}", LONG)
             argv = [subst(a) for a in shlex.split(argv_t)]
             want = subst(want)
