@@ -1,19 +1,19 @@
-/* relu, relu_grad and matmul timed for every implementation (bench/impls.c) at the
- * cache-derived sizes and the training task's exact shapes. */
+/* Every kernel family timed for every implementation (bench/impls.c): the elementwise families
+ * generically from their descriptors (src/eltwise.h) at the cache-derived sizes, once per value of their
+ * parameter's sweep, and matmul at the training task's exact shapes and at squares. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eltwise.h"
 #include "sgb.h"
-
-typedef enum { K_RELU, K_RELU_GRAD, K_MATMUL } kind;
 
 typedef struct kctx {
     const sgb_meta *meta;
     const sgb_impl *impl;
-    kind what;
-    size_t n; /* relu, relu_grad */
-    float g0; /* relu_grad */
+    const sg_eltwise_desc *elt; /* elementwise families */
+    size_t n;
+    float param; /* parameter 0 of an elementwise family (relu_grad: g0) */
     sg_trans ta, tb;
     size_t m, nn, k; /* matmul */
 } kctx;
@@ -26,25 +26,55 @@ static void roofline_counter(sgb_state *st, const kctx *c)
         sgb_counter_rate(st, "roofline", r);
 }
 
+/* The timed loop of each family. A descriptor's call adapter is one indirect call more than calling
+   the table entry, which at L1 sizes (~70 ns a call) would be a visible part of the time. So the
+   adapter is called once, on a stand-in table whose entries are these loops: each receives the
+   unpacked arguments with their C types and times the direct call k->family(args), as a
+   hand-written benchmark would. */
+static _Thread_local struct {
+    const sg_kernels *k;
+    sgb_state *st;
+    int64_t batch;
+} loop_;
+#define SGB_LOOP_FN_(name, params, args, work)                                                               \
+    static void loop_##name params                                                                           \
+    {                                                                                                        \
+        const sg_kernels *k_ = loop_.k;                                                                      \
+        sgb_state *st_ = loop_.st;                                                                           \
+        const int64_t b_ = loop_.batch;                                                                      \
+        while (sgb_keep_running_batch(st_, b_))                                                              \
+            for (int64_t r_ = 0; r_ < b_; r_++)                                                              \
+                k_->name args;                                                                               \
+    }
+SG_FAMILY_LIST(SGB_LOOP_FN_)
+#undef SGB_LOOP_FN_
+static const sg_kernels looping = {.isa = SG_ISA_SCALAR,
+#define SGB_LOOP_ENTRY_(name, params, args, work) .name = loop_##name,
+                                   SG_FAMILY_LIST(SGB_LOOP_ENTRY_)
+#undef SGB_LOOP_ENTRY_
+};
+
 static void run_elementwise(sgb_state *st, void *p)
 {
     const kctx *c = p;
-    float *arr[3];
-    float *block = sgb_alloc_set(c->n, 3, arr);
-    float *h = arr[0], *dy = arr[1], *out = arr[2];
-    sgb_fill(h, c->n, 11, true);
-    sgb_fill(dy, c->n, 12, false);
-    sgb_fill(out, c->n, 13, false);
-    const int64_t batch = sgb_batch_for((double)c->n);
-    if (c->what == K_RELU) {
-        while (sgb_keep_running_batch(st, batch))
-            for (int64_t r = 0; r < batch; r++)
-                c->impl->k.relu(c->n, h, out);
-    } else {
-        while (sgb_keep_running_batch(st, batch))
-            for (int64_t r = 0; r < batch; r++)
-                c->impl->k.relu_grad(c->n, h, dy, out, c->g0);
-    }
+    const sg_eltwise_desc *d = c->elt;
+    /* Inputs first, outputs after, one staggered block. The first input gets exact zeros (every
+       8th value ±0: relu_grad's h == 0 lanes); nothing is filled with NaN or inf. */
+    float *arr[2 * SG_ELTWISE_MAX_STREAMS];
+    float *block = sgb_alloc_set(c->n, (int)(d->n_in + d->n_out), arr);
+    const void *in[SG_ELTWISE_MAX_STREAMS];
+    void *out[SG_ELTWISE_MAX_STREAMS];
+    for (unsigned i = 0; i < d->n_in + d->n_out; i++)
+        sgb_fill(arr[i], c->n, 11 + i, i == 0);
+    for (unsigned i = 0; i < d->n_in; i++)
+        in[i] = arr[i];
+    for (unsigned i = 0; i < d->n_out; i++)
+        out[i] = arr[d->n_in + i];
+    const float params[SG_ELTWISE_MAX_PARAMS] = {c->param};
+    loop_.k = &c->impl->k;
+    loop_.st = st;
+    loop_.batch = sgb_batch_for((double)c->n);
+    d->call(&looping, c->n, in, out, params);
     sgb_counter_rate(st, "bytes/s", c->meta->bytes);
     sgb_counter_rate(st, "elements/s", (double)c->n);
     roofline_counter(st, c);
@@ -88,7 +118,6 @@ void sgb_add_matmul(const sgb_topo *t, const sgb_impl *impl, sg_trans ta, sg_tra
     c->meta = sgb_meta_add(form_name(ta, tb), impl->name, args, 2.0 * m * n * k, bytes,
                            sgb_level_of(t, (size_t)bytes), SGB_BW_ADD);
     c->impl = impl;
-    c->what = K_MATMUL;
     c->ta = ta;
     c->tb = tb;
     c->m = m;
@@ -122,50 +151,60 @@ size_t sgb_matmul_shapes(bool quick, sgb_shape *out, size_t cap)
     return count;
 }
 
+/* The streaming ceiling that bounds a family: copy for one input array, add for two or more (the
+   measured loop with the most input streams). */
+static int eltwise_pattern(const sg_eltwise_desc *d) { return d->n_in <= 1 ? SGB_BW_COPY : SGB_BW_ADD; }
+
+/* One benchmark per sweep value (or one), level and implementation, in that nesting, so the names and
+   the order are relu/<impl>/n:<n>, then relu_grad/<impl>/g0:<v>/n:<n> g0 by g0. */
+static void register_eltwise(const sg_eltwise_desc *d, const size_t ws[SGB_LEVELS], int levels,
+                             const sgb_impl *impls, size_t ni)
+{
+    const char *fam = sg_family_name(d->family);
+    const bool swept = d->n_params > 0 && d->n_sweep > 0;
+    for (unsigned g = 0; g < (swept ? d->n_sweep : 1); g++)
+        for (int l = 0; l < levels; l++)
+            for (size_t i = 0; i < ni; i++) {
+                kctx *c = sgb_ctx_alloc(sizeof *c);
+                char param[32] = "", impl[64], args[32];
+                c->impl = &impls[i];
+                c->elt = d;
+                c->n = sgb_eltwise_elems(d, ws[l]);
+                snprintf(args, sizeof args, "n:%zu", c->n);
+                /* A parameter is not an integer, so it belongs to the family name:
+                   relu_grad/avx2/g0:0.5/n:... (%g: 1, 0, 0.5 print as ever). */
+                if (swept) {
+                    c->param = d->sweep[g];
+                    snprintf(param, sizeof param, "%s:%g", d->param_name, (double)c->param);
+                }
+                snprintf(impl, sizeof impl, "%s%s%s", impls[i].name, swept ? "/" : "", param);
+                sgb_meta *m =
+                    sgb_meta_add(fam, impl, args, 0, sg_eltwise_traffic(d, c->n), l, eltwise_pattern(d));
+                if (swept) {
+                    /* Group by parameter and size; the implementation alone is the column. */
+                    snprintf(m->impl, sizeof m->impl, "%s", impls[i].name);
+                    snprintf(m->group, sizeof m->group, "%s/%s/%s", fam, param, args);
+                }
+                c->meta = m;
+                const char *names[] = {"n"};
+                const int64_t values[] = {(int64_t)c->n};
+                sgb_register_meta(c->meta, run_elementwise, c, 1, names, values);
+            }
+}
+
 void sgb_register_kernels(const sgb_topo *t, bool quick)
 {
     const sgb_impl *impls;
     const size_t ni = sgb_impls(&impls);
     size_t ws[SGB_LEVELS];
     sgb_working_sets(t, ws);
-    static const float g0s[] = {1.0f, 0.0f, 0.5f};
-    static const char *const g0_names[] = {"1", "0", "0.5"};
     const int levels = quick ? SGB_L2 + 1 : SGB_LEVELS;
 
-    for (int l = 0; l < levels; l++)
-        for (size_t i = 0; i < ni; i++) {
-            kctx *c = sgb_ctx_alloc(sizeof *c);
-            char args[32];
-            c->impl = &impls[i];
-            c->what = K_RELU;
-            c->n = sgb_elems_for(ws[l], 2);
-            snprintf(args, sizeof args, "n:%zu", c->n);
-            c->meta = sgb_meta_add("relu", impls[i].name, args, 0, 8.0 * c->n, l, SGB_BW_COPY);
-            const char *names[] = {"n"};
-            const int64_t values[] = {(int64_t)c->n};
-            sgb_register_meta(c->meta, run_elementwise, c, 1, names, values);
-        }
-    for (int g = 0; g < 3; g++)
-        for (int l = 0; l < levels; l++)
-            for (size_t i = 0; i < ni; i++) {
-                kctx *c = sgb_ctx_alloc(sizeof *c);
-                char impl[48], args[32];
-                c->impl = &impls[i];
-                c->what = K_RELU_GRAD;
-                c->g0 = g0s[g];
-                c->n = sgb_elems_for(ws[l], 3);
-                /* g0 is not an integer, so it belongs to the family name: relu_grad/avx2/g0:0.5/n:… */
-                snprintf(impl, sizeof impl, "%s/g0:%s", impls[i].name, g0_names[g]);
-                snprintf(args, sizeof args, "n:%zu", c->n);
-                sgb_meta *m = sgb_meta_add("relu_grad", impl, args, 0, 12.0 * c->n, l, SGB_BW_ADD);
-                /* Group by g0 and size; the implementation alone is the column. */
-                snprintf(m->impl, sizeof m->impl, "%s", impls[i].name);
-                snprintf(m->group, sizeof m->group, "relu_grad/g0:%s/%s", g0_names[g], args);
-                c->meta = m;
-                const char *names[] = {"n"};
-                const int64_t values[] = {(int64_t)c->n};
-                sgb_register_meta(c->meta, run_elementwise, c, 1, names, values);
-            }
+    for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+        const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
+        if (d)
+            register_eltwise(d, ws, levels, impls, ni);
+    }
     sgb_shape shapes[64];
     const size_t ns = sgb_matmul_shapes(quick, shapes, 64);
     for (size_t s = 0; s < ns; s++)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eltwise.h"
 #include "sg_config.h"
 #include "sgb.h"
 #include "sgb_build.h"
@@ -227,9 +228,14 @@ int main(int argc, char **argv)
     if (list_sizes) {
         printf("source=%s\nl1d=%zu\nl2=%zu\nl3=%zu\nl3_used=%zu (%s)\n", topo.source, topo.l1d, topo.l2,
                topo.l3, topo.l3_used, topo.l3_why);
-        for (int l = 0; l < SGB_LEVELS; l++)
-            printf("%s: working_set=%zu relu_n=%zu relu_grad_n=%zu\n", sgb_level_names[l], ws[l],
-                   sgb_elems_for(ws[l], 2), sgb_elems_for(ws[l], 3));
+        for (int l = 0; l < SGB_LEVELS; l++) {
+            printf("%s: working_set=%zu", sgb_level_names[l], ws[l]);
+            for (int f = 0; f < SG_FAMILY_COUNT; f++)
+                if (sg_eltwise_find((sg_family)f))
+                    printf(" %s_n=%zu", sg_family_name((sg_family)f),
+                           sgb_eltwise_elems(sg_eltwise_find((sg_family)f), ws[l]));
+            printf("\n");
+        }
         return 0;
     }
 

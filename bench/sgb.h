@@ -28,6 +28,9 @@ int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_le
 void sgb_working_sets(const sgb_topo *t, size_t ws[SGB_LEVELS]);
 /* Elements per array when `arrays` float arrays share ws bytes; a multiple of 16, >= 16. */
 size_t sgb_elems_for(size_t ws, unsigned arrays);
+/* The same for the arrays of an elementwise family: one call reads and writes about ws bytes. */
+struct sg_eltwise_desc;
+size_t sgb_eltwise_elems(const struct sg_eltwise_desc *d, size_t ws);
 /* The cache level a footprint of `bytes` fits in (thresholds: whole L1d, L2, L3). */
 int sgb_level_of(const sgb_topo *t, size_t bytes);
 

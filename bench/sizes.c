@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eltwise.h"
 #include "sgb.h"
 #include "topology.h"
 
@@ -61,6 +62,16 @@ void sgb_working_sets(const sgb_topo *t, size_t ws[SGB_LEVELS])
 size_t sgb_elems_for(size_t ws, unsigned arrays)
 {
     size_t n = ws / (arrays * sizeof(float));
+    n -= n % 16;
+    return n < 16 ? 16 : n;
+}
+
+size_t sgb_eltwise_elems(const sg_eltwise_desc *d, size_t ws)
+{
+    /* Bytes per 4 elements is a whole number for every element type (a 2-bit code is a quarter
+       byte); for float arrays only this is sgb_elems_for(ws, arrays) exactly. */
+    const size_t per4 = (size_t)sg_eltwise_traffic(d, 4);
+    size_t n = per4 ? ws * 4 / per4 : 16;
     n -= n % 16;
     return n < 16 ? 16 : n;
 }
