@@ -165,7 +165,7 @@ void sgb_register_ceilings(const sgb_topo *t, bool quick)
     isas[ni++] = (sgb_ceiling_isa){"neon", sgb_neon_fma_q, sgb_neon_read, sgb_neon_copy, sgb_neon_add, false};
 #endif
     if (!ni) {
-        fprintf(stderr, "simdgrad-bench: no measured ceilings for this CPU (AVX2, AVX-512 and NEON only); "
+        fprintf(stderr, "simdgrad bench: no measured ceilings for this CPU (AVX2, AVX-512 and NEON only); "
                         "roofline columns will be empty\n");
         return;
     }

@@ -15,7 +15,7 @@ float *sgb_alloc(size_t n)
     size_t bytes = (n ? n : 1) * sizeof(float);
     bytes = (bytes + 63) & ~(size_t)63;
     if (posix_memalign(&p, 64, bytes) != 0) {
-        fprintf(stderr, "simdgrad-bench: out of memory (%zu bytes)\n", bytes);
+        fprintf(stderr, "simdgrad bench: out of memory (%zu bytes)\n", bytes);
         exit(2);
     }
     return p;
@@ -59,11 +59,11 @@ sgb_meta *sgb_meta_add(const char *kernel, const char *impl, const char *args, d
 {
     size_t c = meta_count / SGB_META_CHUNK, i = meta_count % SGB_META_CHUNK;
     if (c >= sizeof chunks / sizeof chunks[0]) {
-        fprintf(stderr, "simdgrad-bench: too many benchmarks\n");
+        fprintf(stderr, "simdgrad bench: too many benchmarks\n");
         exit(2);
     }
     if (!chunks[c] && !(chunks[c] = calloc(SGB_META_CHUNK, sizeof(sgb_meta)))) {
-        fprintf(stderr, "simdgrad-bench: out of memory\n");
+        fprintf(stderr, "simdgrad bench: out of memory\n");
         exit(2);
     }
     sgb_meta *m = &chunks[c][i];
@@ -109,14 +109,14 @@ void *sgb_ctx_alloc(size_t bytes)
         cap_ctxs = cap_ctxs ? 2 * cap_ctxs : 256;
         void **grown = realloc(ctxs, cap_ctxs * sizeof *ctxs);
         if (!grown) {
-            fprintf(stderr, "simdgrad-bench: out of memory\n");
+            fprintf(stderr, "simdgrad bench: out of memory\n");
             exit(2);
         }
         ctxs = grown;
     }
     void *p = calloc(1, bytes);
     if (!p) {
-        fprintf(stderr, "simdgrad-bench: out of memory\n");
+        fprintf(stderr, "simdgrad bench: out of memory\n");
         exit(2);
     }
     return ctxs[n_ctxs++] = p;

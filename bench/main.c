@@ -1,6 +1,7 @@
 /* simdgrad-bench: Google Benchmark driver for simdgrad's kernels, baselines, ceilings and peers.
- * Own flags are consumed here; everything else (--benchmark_filter, --benchmark_format, ...)
- * goes to Google Benchmark. */
+ * Its own flags are parsed by the CLI's parser (src/cli/args.h); --benchmark_* flags go to Google
+ * Benchmark. `simdgrad bench` execs this program, so every error is one "simdgrad bench: ..." line
+ * and exit code 2, reported before anything runs or is written. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
+#include "cli/cli.h"
 #include "eltwise.h"
 #include "sg_config.h"
 #include "sgb.h"
@@ -21,31 +24,28 @@
 #include <hwloc.h>
 #endif
 
-static const char usage[] =
-    "usage: simdgrad-bench [options] [--benchmark_* flags]\n"
-    "  --quick            small sizes (L1, L2), squares up to 128, min time 0.01 s: under a minute\n"
-    "  --save             write results/<host-fingerprint>/<date>.json and .md (Markdown summary)\n"
-    "  --results-dir DIR  where --save writes (default: the source tree's results/)\n"
-    "  --cpu N            pin the benchmark thread to PU N (OS index); default: one core of the\n"
-    "                     allowed cpuset (the last one: core 0 takes most interrupts)\n"
-    "  --no-pin           do not pin\n"
-    "  --l3-bytes SIZE    L3 size for the working sets (overrides hwloc, its clamp, SIMDGRAD_L3_BYTES)\n"
-    "  --no-peers         skip OpenBLAS / oneDNN\n"
-    "  --list-sizes       print the cache sizes and working sets, run nothing\n"
-    "  --note TEXT        a line for the summary header (e.g. \"taken under load\")\n"
-    "Names: <kernel>/<impl>/<args>, e.g. relu/avx512/n:4096, relu_grad/avx2/g0:0.5/n:2720,\n"
-    "matmul_nt/avx2/m:4/n:30/k:1; filter with --benchmark_filter=<regex>.\n";
+#define CMD "bench"
+
+static const char summary[] =
+    "Times every kernel family on every available ISA against the scalar and auto-vectorized\n"
+    "baselines, the machine's measured ceilings and peers (OpenBLAS, oneDNN).\n"
+    "--benchmark_* flags go to Google Benchmark, e.g. --benchmark_filter=<regex>,\n"
+    "--benchmark_list_tests=true. Names: <kernel>/<impl>/<args>, e.g. relu/avx512/n:4096,\n"
+    "relu_grad/avx2/g0:0.5/n:2720, matmul_nt/avx2/m:4/n:30/k:1.\n"
+    "SIMDGRAD_ISA=<isa> times only that ISA's own kernels (the baselines always run).";
 
 /* ---- pinning ---- */
-static int pin(int want, bool no_pin, char *desc, size_t len)
+static int pin(int want, bool no_pin, char *desc, size_t len, char *msg, size_t msg_len)
 {
     snprintf(desc, len, "unpinned");
     if (no_pin)
         return 0;
 #if SIMDGRAD_HAVE_HWLOC
     hwloc_topology_t topo;
-    if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
+    if (hwloc_topology_init(&topo) || hwloc_topology_load(topo)) {
+        snprintf(msg, msg_len, "hwloc could not load the topology to pin");
         return -1;
+    }
     hwloc_bitmap_t allowed = hwloc_bitmap_alloc(), target = hwloc_bitmap_alloc();
     int rc = -1, pu = -1;
     if (hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) != 0)
@@ -54,7 +54,7 @@ static int pin(int want, bool no_pin, char *desc, size_t len)
         if (hwloc_bitmap_isset(allowed, (unsigned)want))
             pu = want;
         else
-            fprintf(stderr, "simdgrad-bench: --cpu %d is not in this process's allowed cpuset\n", want);
+            snprintf(msg, msg_len, "--cpu %d is not in this process's allowed cpuset", want);
     } else {
         /* The last core whose PUs intersect the allowed set; its first allowed PU. */
         const int cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
@@ -72,7 +72,7 @@ static int pin(int want, bool no_pin, char *desc, size_t len)
             snprintf(desc, len, "%d", pu);
             rc = 0;
         } else {
-            fprintf(stderr, "simdgrad-bench: binding to PU %d failed: %s\n", pu, strerror(errno));
+            snprintf(msg, msg_len, "binding to PU %d failed: %s", pu, strerror(errno));
         }
     }
     hwloc_bitmap_free(allowed);
@@ -81,6 +81,8 @@ static int pin(int want, bool no_pin, char *desc, size_t len)
     return rc;
 #else
     (void)want;
+    (void)msg;
+    (void)msg_len;
     snprintf(desc, len, "unpinned (built without hwloc)");
     return 0;
 #endif
@@ -152,64 +154,129 @@ static void on_result(const sgb_result *r, void *user)
     sgb_results_add(r->name, r->seconds, r->error, flops, bytes);
 }
 
+/* The Markdown summary into a new temporary file beside md, flushed to disk; 0, or -1 with err (and
+   no temporary left). */
+static int write_summary_tmp(const char *md, const char *header, char *tmp, size_t tmp_len, char *err,
+                             size_t err_len)
+{
+    const int fd = sgb_tmp_create(md, tmp, tmp_len, err, err_len);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    const bool bad = sgb_summary_write(f, header) != 0 || fsync(fileno(f)) != 0;
+    const int e = errno;
+    if (fclose(f) != 0 || bad) {
+        snprintf(err, err_len, "%s: write error: %s", tmp, strerror(bad ? e : errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Google Benchmark prints its usage and exits 0 on a bad format or time unit, from inside its
+   parser; those values are checked here first. 0, or -1 with msg. */
+static int check_gb_value(const char *arg, char *msg, size_t len)
+{
+    static const struct {
+        const char *flag, *values[5];
+    } enums[] = {
+        {"--benchmark_format=", {"console", "json", "csv", NULL}},
+        {"--benchmark_out_format=", {"console", "json", "csv", NULL}},
+        {"--benchmark_time_unit=", {"ns", "us", "ms", "s", NULL}},
+    };
+    for (size_t i = 0; i < sizeof enums / sizeof enums[0]; i++) {
+        const size_t fl = strlen(enums[i].flag);
+        if (strncmp(arg, enums[i].flag, fl) != 0)
+            continue;
+        for (int v = 0; enums[i].values[v]; v++)
+            if (!strcmp(arg + fl, enums[i].values[v]))
+                return 0;
+        snprintf(msg, len, "%.*s: unknown value '%s' (%s, %s, %s%s%s)", (int)fl - 1, arg, arg + fl,
+                 enums[i].values[0], enums[i].values[1], enums[i].values[2], enums[i].values[3] ? ", " : "",
+                 enums[i].values[3] ? enums[i].values[3] : "");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "--openblas-server"))
         return sgb_openblas_server_main();
 
-    bool quick = false, save = false, no_pin = false, no_peers = false, list_sizes = false, min_time = false;
-    bool reps = false;
-    bool console = true;
-    int cpu = -1;
-    const char *results_dir = SGB_RESULTS_DIR, *l3 = NULL, *user_note = NULL, *user_out = NULL;
-    /* Static: still reachable (not a leak) on every early return. */
-    static char **gb;
+    /* --benchmark_* flags go to Google Benchmark, the rest to the shared parser. Static: still
+       reachable (not a leak) on every early return. */
+    static char **own, **gb;
+    own = calloc((size_t)argc + 1, sizeof *own);
     gb = calloc((size_t)argc + 3, sizeof *gb);
-    int gbc = 0;
+    if (!own || !gb)
+        return sg_cli_error(CMD, "out of memory");
+    int ownc = 0, gbc = 0;
+    own[ownc++] = argv[0];
     gb[gbc++] = argv[0];
+    bool min_time = false, reps = false, console = true;
+    const char *user_out = NULL;
+    char msg[512];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const bool has_next = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "--quick")) {
-            quick = true;
-        } else if (!strcmp(a, "--save")) {
-            save = true;
-        } else if (!strcmp(a, "--no-pin")) {
-            no_pin = true;
-        } else if (!strcmp(a, "--no-peers")) {
-            no_peers = true;
-        } else if (!strcmp(a, "--list-sizes")) {
-            list_sizes = true;
-        } else if (!strcmp(a, "--results-dir") && has_next) {
-            results_dir = argv[++i];
-        } else if (!strcmp(a, "--l3-bytes") && has_next) {
-            l3 = argv[++i];
-        } else if (!strcmp(a, "--note") && has_next) {
-            user_note = argv[++i];
-        } else if (!strcmp(a, "--cpu") && has_next) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 0 || v > 1 << 20) {
-                fprintf(stderr, "simdgrad-bench: --cpu expects a PU number, got '%s'\n", argv[i]);
-                return 2;
-            }
-            cpu = (int)v;
-        } else if (!strncmp(a, "--benchmark", 11)) {
-            min_time |= !strncmp(a, "--benchmark_min_time", 20);
-            reps |= !strncmp(a, "--benchmark_repetitions", 23);
-            if (!strncmp(a, "--benchmark_out=", 16))
-                user_out = a + 16;
-            else if (!strncmp(a, "--benchmark_format=", 19))
-                console = !strcmp(a + 19, "console");
-            gb[gbc++] = argv[i];
-        } else {
-            fprintf(stderr, "simdgrad-bench: unknown or incomplete option '%s'\n%s", a, usage);
-            return 2;
+        if (strncmp(a, "--benchmark_", 12) != 0) {
+            own[ownc++] = argv[i];
+            continue;
         }
+        if (check_gb_value(a, msg, sizeof msg) != 0)
+            return sg_cli_error(CMD, "%s", msg);
+        min_time |= !strncmp(a, "--benchmark_min_time", 20);
+        reps |= !strncmp(a, "--benchmark_repetitions", 23);
+        if (!strncmp(a, "--benchmark_out=", 16))
+            user_out = a + 16;
+        else if (!strncmp(a, "--benchmark_format=", 19))
+            console = !strcmp(a + 19, "console");
+        gb[gbc++] = argv[i];
     }
+
+    bool quick = false, save = false, no_pin = false, no_peers = false, list_sizes = false;
+    size_t cpu_arg = 0;
+    const char *results_dir = SGB_RESULTS_DIR, *l3 = NULL, *user_note = NULL;
+    sg_arg args[] = {
+        {"--quick", SG_ARG_FLAG, &quick, "small sizes (L1, L2), squares up to 128, min time 0.01 s", false},
+        {"--save", SG_ARG_FLAG, &save,
+         "write <results-dir>/<host-fingerprint>/<UTC date and time>.json and .md; never replaces a file",
+         false},
+        {"--results-dir", SG_ARG_STRING, &results_dir,
+         "DIR  where --save writes (default: the source tree's results/)", false},
+        {"--cpu", SG_ARG_SIZE, &cpu_arg,
+         "N  pin the benchmark thread to PU N (OS index); default: the last core of the allowed cpuset",
+         false},
+        {"--no-pin", SG_ARG_FLAG, &no_pin, "do not pin", false},
+        {"--l3-bytes", SG_ARG_STRING, &l3,
+         "SIZE  L3 size for the working sets, 64K..1024G (overrides hwloc, its clamp, SIMDGRAD_L3_BYTES)",
+         false},
+        {"--no-peers", SG_ARG_FLAG, &no_peers, "skip OpenBLAS / oneDNN", false},
+        {"--list-sizes", SG_ARG_FLAG, &list_sizes, "print the cache sizes and working sets, run nothing",
+         false},
+        {"--note", SG_ARG_STRING, &user_note,
+         "TEXT  a line for the summary header (e.g. \"taken under load\")", false},
+    };
+    const int pr = sg_args_parse(CMD, ownc, own, args, sizeof args / sizeof args[0], summary);
+    if (pr == SG_ARGS_HELP)
+        return 0;
+    if (pr != SG_ARGS_OK)
+        return SG_EXIT_USAGE;
+    const sg_arg *a_cpu = &args[3];
+    if (a_cpu->seen && cpu_arg > (1u << 20))
+        return sg_cli_error(CMD, "--cpu: expected a PU number from 0 to %u, got %zu", 1u << 20, cpu_arg);
+    if (a_cpu->seen && no_pin)
+        return sg_cli_error(CMD, "--cpu and --no-pin contradict each other");
+    const int cpu = a_cpu->seen ? (int)cpu_arg : -1;
+    if (sgb_impls_select(msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+
     /* Full runs: best of 3 repetitions of 0.05 s each, to see past the other tenants. */
     if (!min_time)
         gb[gbc++] = quick ? "--benchmark_min_time=0.01" : "--benchmark_min_time=0.05";
@@ -217,12 +284,19 @@ int main(int argc, char **argv)
         gb[gbc++] = "--benchmark_repetitions=3";
     gb[gbc] = NULL;
 
-    sgb_topo topo;
-    char msg[256];
-    if (sgb_topo_read(&topo, l3, msg, sizeof msg) != 0) {
-        fprintf(stderr, "simdgrad-bench: %s\n", msg);
-        return 2;
+    /* Google Benchmark's flags, before anything is measured, registered or pinned: an unknown or malformed
+       one is a usage error like any other. */
+    char gb_msg[256];
+    sgb_initialize(&gbc, gb, gb_msg, sizeof gb_msg);
+    if (gbc > 1) {
+        if (gb_msg[0])
+            return sg_cli_error(CMD, "%s: %s", gb[1], gb_msg);
+        return sg_cli_error(CMD, "unknown option '%s' (see simdgrad bench --help)", gb[1]);
     }
+
+    sgb_topo topo;
+    if (sgb_topo_read(&topo, l3, msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
     size_t ws[SGB_LEVELS];
     sgb_working_sets(&topo, ws);
     if (list_sizes) {
@@ -240,12 +314,13 @@ int main(int argc, char **argv)
     }
 
     char pinned[64];
-    if (pin(cpu, no_pin, pinned, sizeof pinned) != 0 && cpu >= 0)
-        return 2;
-
-    sgb_initialize(&gbc, gb);
-    if (sgb_report_unrecognized(gbc, gb))
-        return 2;
+    msg[0] = '\0';
+    if (pin(cpu, no_pin, pinned, sizeof pinned, msg, sizeof msg) != 0) {
+        if (cpu >= 0)
+            return sg_cli_error(CMD, "%s", msg);
+        if (msg[0]) /* the default PU: say so and run unpinned */
+            sg_cli_error(CMD, "note: %s; running unpinned", msg);
+    }
 
     /* Context: what a reader of the JSON needs to compare two runs. */
     char isas[64], buf[512];
@@ -253,6 +328,7 @@ int main(int argc, char **argv)
     sgb_context("simdgrad_version", sg_version());
     sgb_context("cpu_model", sg_cpu_model());
     sgb_context("isas_available", isas);
+    sgb_context("isas_timed", sgb_impls_selection());
     sgb_context("topology_source", topo.source ? topo.source : "?");
     snprintf(buf, sizeof buf, "L1d %zu, L2 %zu, L3 %zu (used %zu: %s)", topo.l1d, topo.l2, topo.l3,
              topo.l3_used, topo.l3_why);
@@ -282,23 +358,44 @@ int main(int argc, char **argv)
     sgb_context("scalar_baseline", impls[0].detail);
     sgb_context("peers", no_peers ? "skipped (--no-peers)" : sgb_peer_notes());
 
-    char fp[160], stamp[32], json[4096], md[4096], tmp[4200];
+    /* What would run, without running it: an empty selection is an error, and a saved run must hold
+       measurements (a listing is not one). */
+    bool list_only;
+    char filter[256];
+    if (sgb_select(&list_only, msg, sizeof msg, filter, sizeof filter) == 0) {
+        static const char bad_re[] = "Could not compile benchmark re: ";
+        if (!strncmp(msg, bad_re, sizeof bad_re - 1))
+            return sg_cli_error(CMD, "--benchmark_filter '%s' is not a valid regex: %s", filter,
+                                msg + sizeof bad_re - 1);
+        return sg_cli_error(CMD,
+                            "--benchmark_filter '%s' matches no benchmark%s (list them with "
+                            "--benchmark_list_tests=true)",
+                            filter, save ? ", nothing to save" : "");
+    }
+    if (list_only && save)
+        return sg_cli_error(CMD,
+                            "--save with --benchmark_list_tests: a listing measures nothing, so there is "
+                            "nothing to save");
+
+    char fp[160], stamp[32], dir[4096], json[4200], md[4200], tmp_json[4300], tmp_md[4300];
     time_t now = time(NULL);
     struct tm tmv;
     gmtime_r(&now, &tmv);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%MZ", &tmv);
+    /* Seconds in the name: two runs in one minute are two files (and publishing never replaces). */
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H%M%SZ", &tmv);
     fingerprint(fp, sizeof fp);
-    const char *json_path = user_out;
+    const char *json_path = list_only ? NULL : user_out;
     if (save) {
-        snprintf(json, sizeof json, "%s/%s", results_dir, fp);
-        if (mkdirs(json) != 0) {
-            fprintf(stderr, "simdgrad-bench: cannot create %s: %s\n", json, strerror(errno));
-            return 1;
-        }
-        snprintf(json, sizeof json, "%s/%s/%s.json", results_dir, fp, stamp);
-        snprintf(md, sizeof md, "%s/%s/%s.md", results_dir, fp, stamp);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", json, (long)getpid());
-        json_path = tmp;
+        snprintf(dir, sizeof dir, "%s/%s", results_dir, fp);
+        if (mkdirs(dir) != 0)
+            return sg_cli_error(CMD, "--save: cannot create %s: %s", dir, strerror(errno));
+        snprintf(json, sizeof json, "%s/%s.json", dir, stamp);
+        /* The JSON's temporary file exists before the run: the directory is writable. */
+        const int fd = sgb_tmp_create(json, tmp_json, sizeof tmp_json, msg, sizeof msg);
+        if (fd < 0)
+            return sg_cli_error(CMD, "--save: %s", msg);
+        close(fd);
+        json_path = tmp_json;
     }
 
     const size_t ran = sgb_run(json_path, on_result, NULL);
@@ -316,12 +413,12 @@ int main(int argc, char **argv)
     char header[4096];
     size_t used = 0;
     used += (size_t)snprintf(header + used, sizeof header - used,
-                             "## simdgrad bench (%s, %s)\n\n- CPU: %s; ISAs: %s; pinned PU: %s\n"
+                             "## simdgrad bench (%s, %s)\n\n- CPU: %s; ISAs: %s (timed: %s); pinned PU: %s\n"
                              "- caches: L1d %zu, L2 %zu, L3 %zu B (working sets use L3 = %zu, %s)\n"
                              "- build: %s, %s, git %s\n- scalar baseline: %s\n",
-                             quick ? "quick" : "full", stamp, sg_cpu_model(), isas, pinned, topo.l1d, topo.l2,
-                             topo.l3, topo.l3_used, topo.l3_why, SIMDGRAD_COMPILER, SGB_BUILD_FLAGS,
-                             SGB_GIT_REV, impls[0].detail);
+                             quick ? "quick" : "full", stamp, sg_cpu_model(), isas, sgb_impls_selection(),
+                             pinned, topo.l1d, topo.l2, topo.l3, topo.l3_used, topo.l3_why, SIMDGRAD_COMPILER,
+                             SGB_BUILD_FLAGS, SGB_GIT_REV, impls[0].detail);
     for (size_t i = 1; i < ni && used < sizeof header; i++)
         if (!strncmp(impls[i].name, "auto_", 5))
             used += (size_t)snprintf(header + used, sizeof header - used, "- %s: %s\n", impls[i].name,
@@ -333,28 +430,38 @@ int main(int argc, char **argv)
 
     int rc = n_errors ? 1 : 0;
     if (save) {
-        /* Google Benchmark wrote and closed tmp; make it durable before it takes the real name. */
-        int fd = open(tmp, O_RDONLY);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
+        /* Google Benchmark wrote and closed the JSON; make it durable before it takes its name. */
+        snprintf(md, sizeof md, "%s/%s.md", dir, stamp);
+        char err[8400];
+        if (sgb_sync_path(tmp_json) != 0)
+            return sg_cli_error(CMD, "--save: %s: %s", tmp_json, strerror(errno));
+        if (write_summary_tmp(md, header, tmp_md, sizeof tmp_md, err, sizeof err) != 0)
+            return sg_cli_error(CMD, "--save: %s; the JSON is kept in %s", err, tmp_json);
+        /* Never replace a saved run: a taken name gets the next suffix (-1, -2, ...). */
+        int pub = 1;
+        for (int k = 0; k < 100 && pub == 1; k++) {
+            char base[4140];
+            if (k)
+                snprintf(base, sizeof base, "%s/%s-%d", dir, stamp, k);
+            else
+                snprintf(base, sizeof base, "%s/%s", dir, stamp);
+            snprintf(json, sizeof json, "%s.json", base);
+            snprintf(md, sizeof md, "%s.md", base);
+            const char *tmps[2] = {tmp_json, tmp_md}, *finals[2] = {json, md};
+            pub = sgb_publish(tmps, finals, 2, err, sizeof err);
         }
-        if (rename(tmp, json) != 0) {
-            fprintf(stderr, "simdgrad-bench: cannot write %s: %s\n", json, strerror(errno));
-            return 1;
-        }
-        if (sgb_summary_write(md, header) != 0) {
-            fprintf(stderr, "simdgrad-bench: cannot write %s\n", md);
-            return 1;
-        }
-        fprintf(stderr, "simdgrad-bench: %zu benchmarks; wrote %s and %s\n", ran, json, md);
+        if (pub != 0)
+            return sg_cli_error(CMD, "--save: %s; the run is kept in %s and %s",
+                                pub > 0 ? "every name for this second is taken" : err, tmp_json, tmp_md);
+        fprintf(stderr, "simdgrad bench: %zu benchmarks; wrote %s and %s\n", ran, json, md);
     }
-    if (console && ran)
-        sgb_summary_write(NULL, header);
+    if (console && ran && !list_only)
+        sgb_summary_write(stdout, header);
     if (n_errors)
-        fprintf(stderr, "simdgrad-bench: %zu benchmark(s) reported an error\n", n_errors);
+        fprintf(stderr, "simdgrad bench: %zu benchmark(s) reported an error\n", n_errors);
     sgb_shutdown();
     sgb_ctx_free_all();
+    free(own);
     free(gb);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "shim.h"
 #include "simdgrad.h"
@@ -71,6 +72,12 @@ typedef struct sgb_impl {
     sg_kernels k;
 } sgb_impl;
 size_t sgb_impls(const sgb_impl **out);
+/* Honours SIMDGRAD_ISA: when set, only that ISA's own kernels are timed (the scalar and auto-vectorized
+   baselines always are). Call before sgb_impls(). 0, or -1 with a one-line message in msg (an unknown
+   or unavailable name). */
+int sgb_impls_select(char *msg, size_t msg_len);
+/* "all available" or "SIMDGRAD_ISA=avx2": what the own kernels are, for the summary and the JSON. */
+const char *sgb_impls_selection(void);
 
 /* ---- Benchmarks ---- */
 typedef struct sgb_shape {
@@ -115,9 +122,18 @@ void sgb_results_add(const char *name, double seconds, bool error, double flops_
    with the FMA peak of isa (NULL: the widest measured); 0 when a needed ceiling is missing.
    Published as the rate counter "roofline", it reads as the attained fraction of the roofline. */
 double sgb_roofline_seconds_of(const sgb_meta *m, const char *isa);
-/* Writes the Markdown summary of everything recorded so far (temp file + rename; stdout when
-   path is NULL) after the given header. */
-int sgb_summary_write(const char *path, const char *header);
+/* Writes the Markdown summary of everything recorded so far to f after the given header; 0, or -1
+   on a write error. */
+int sgb_summary_write(FILE *f, const char *header);
+
+/* ---- Saving without replacing (bench/publish.c) ---- */
+/* Creates "<path>.tmp.XXXXXX" (mkstemp, mode 0644) and returns its descriptor, or -1 with err. */
+int sgb_tmp_create(const char *path, char *tmp, size_t tmp_len, char *err, size_t err_len);
+/* fsync(2) of a file or directory by name; 0 or -1. */
+int sgb_sync_path(const char *path);
+/* Gives each finished temporary tmps[i] the name finals[i] (link + unlink), never replacing a file:
+   0 done; 1 one of the names exists (nothing changed); -1 an error (in err; nothing changed). */
+int sgb_publish(const char *const *tmps, const char *const *finals, int count, char *err, size_t err_len);
 
 /* Calls per timed batch for `work` elementary operations per call: ~2^18 operations per batch,
    so the framework's per-batch bookkeeping is noise. */

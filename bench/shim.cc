@@ -4,9 +4,14 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 struct sgb_state {
 };
@@ -106,30 +111,94 @@ void sgb_skip(sgb_state *st, const char *message) { S(st).SkipWithError(message)
 void sgb_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
 static std::string program_name = "simdgrad-bench";
 
-void sgb_initialize(int *argc, char **argv)
+namespace
+{
+// Sets one flag the way a command line would; the others keep their values.
+void set_flag(const std::string &flag)
+{
+    // Google Benchmark keeps argv[0] (the "Running <program>" line, the JSON's "executable"), so it
+    // must outlive this call: program_name is static and not changed after sgb_initialize.
+    std::vector<char> arg1(flag.begin(), flag.end());
+    arg1.push_back('\0');
+    char *argv[] = {const_cast<char *>(program_name.c_str()), arg1.data(), nullptr};
+    int argc = 2;
+    benchmark::Initialize(&argc, argv);
+}
+
+void first_line(const std::string &text, char *out, size_t len)
+{
+    if (!len)
+        return;
+    const std::string line = text.substr(0, text.find('\n'));
+    snprintf(out, len, "%s", line.c_str());
+}
+
+// Sees the context (which Google Benchmark reports just before running) and declines it, so nothing
+// runs; in list mode it is never asked, the names go to its output stream.
+class Probe : public benchmark::BenchmarkReporter
+{
+  public:
+    bool asked = false;
+    bool ReportContext(const Context &) override
+    {
+        asked = true;
+        return false;
+    }
+    void ReportRuns(const std::vector<Run> &) override {}
+};
+} // namespace
+
+void sgb_initialize(int *argc, char **argv, char *msg, size_t msg_len)
 {
     if (*argc > 0 && argv[0])
         program_name = argv[0];
+    if (msg_len)
+        msg[0] = '\0';
+    // Google Benchmark prints a malformed value's complaint itself; catch it on a temporary file so
+    // the caller reports one line of its own.
+    std::fflush(stderr);
+    std::cerr.flush();
+    FILE *capture = std::tmpfile();
+    const int saved = capture ? dup(2) : -1;
+    if (saved >= 0)
+        dup2(fileno(capture), 2);
     benchmark::Initialize(argc, argv);
+    std::cerr.flush();
+    std::fflush(stderr);
+    if (saved >= 0) {
+        dup2(saved, 2);
+        close(saved);
+        std::string text;
+        std::rewind(capture);
+        for (int ch; (ch = std::fgetc(capture)) != EOF;)
+            text.push_back(static_cast<char>(ch));
+        first_line(text, msg, msg_len);
+    }
+    if (capture)
+        std::fclose(capture);
 }
-bool sgb_report_unrecognized(int argc, char **argv)
+
+size_t sgb_select(bool *list_only, char *msg, size_t msg_len, char *filter, size_t filter_len)
 {
-    return benchmark::ReportUnrecognizedArguments(argc, argv);
+    set_flag("--benchmark_out="); // no file reporter, so the probe opens (and truncates) nothing
+    std::ostringstream out, err;
+    Probe probe;
+    probe.SetOutputStream(&out);
+    probe.SetErrorStream(&err);
+    const size_t n = benchmark::RunSpecifiedBenchmarks(&probe);
+    *list_only = n > 0 && !probe.asked;
+    first_line(err.str(), msg, msg_len);
+    std::string spec = benchmark::GetBenchmarkFilter();
+    if (filter_len)
+        snprintf(filter, filter_len, "%s", spec.c_str());
+    return n;
 }
 
 size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user)
 {
     // Google Benchmark opens --benchmark_out itself and refuses a custom file reporter
     // without it, so the path travels through the flag; /dev/null when nobody wants the file.
-    std::string path = json_path ? json_path : "/dev/null";
-    std::string flag = "--benchmark_out=" + path;
-    std::vector<char> arg0(program_name.begin(), program_name.end());
-    arg0.push_back('\0');
-    std::vector<char> arg1(flag.begin(), flag.end());
-    arg1.push_back('\0');
-    char *argv[] = {arg0.data(), arg1.data(), nullptr};
-    int argc = 2;
-    benchmark::Initialize(&argc, argv);
+    set_flag(std::string("--benchmark_out=") + (json_path ? json_path : "/dev/null"));
     CapturingJSON file(on_result, user);
     return benchmark::RunSpecifiedBenchmarks(nullptr, &file);
 }

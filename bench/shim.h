@@ -41,8 +41,14 @@ void sgb_skip(sgb_state *st, const char *message);
 
 /* Process-wide. */
 void sgb_context(const char *key, const char *value); /* lands in the JSON "context" */
-void sgb_initialize(int *argc, char **argv);          /* parses and removes --benchmark_* flags */
-bool sgb_report_unrecognized(int argc, char **argv);  /* true (and a message) when args remain */
+/* Parses and removes the --benchmark_* flags it knows. What Google Benchmark says about a flag it
+   cannot parse (e.g. a non-numeric --benchmark_min_time) is kept, first line only, in msg instead of
+   reaching stderr; unknown flags stay in argv. */
+void sgb_initialize(int *argc, char **argv, char *msg, size_t msg_len);
+/* Selects without running: how many benchmarks --benchmark_filter matches, and whether Google
+   Benchmark would only list them (--benchmark_list_tests, also from BENCHMARK_LIST_TESTS). Opens no
+   file. On 0, msg receives the reason (an invalid regex, or nothing matched) and filter the regex. */
+size_t sgb_select(bool *list_only, char *msg, size_t msg_len, char *filter, size_t filter_len);
 
 typedef struct sgb_result {
     const char *name;    /* "relu/avx2/n:4096" */

@@ -10,21 +10,38 @@
 
 const char *const sgb_level_names[SGB_LEVELS] = {"L1", "L2", "L3", "DRAM"};
 
+/* What --l3-bytes and SIMDGRAD_L3_BYTES may say. Below 64 KiB the L3 working set (L3/2) would not
+   exceed a real L2's, and 1 byte gives 0; above 1 TiB the DRAM working set (4·L3) cannot be
+   allocated anywhere, and near 2^64 (8589934591G) it overflows. */
+#define SGB_L3_MIN ((uint64_t)64 << 10)
+#define SGB_L3_MAX ((uint64_t)1 << 40)
+
+static bool l3_ok(uint64_t v) { return v >= SGB_L3_MIN && v <= SGB_L3_MAX; }
+
 int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_len)
 {
     sg_topology topo;
     memset(t, 0, sizeof *t);
+    uint64_t want;
+    if (l3_override && (sg_parse_bytes(l3_override, &want) != 0 || !l3_ok(want))) {
+        snprintf(msg, msg_len,
+                 "--l3-bytes: expected a size from 64K to 1024G (bytes, or with K, M or G), got '%s'",
+                 l3_override);
+        return -1;
+    }
     if (sg_topology_query(&topo, msg, msg_len) != 0)
         return -1;
+    if (topo.l3_overridden && !l3_ok(topo.l3) && !l3_override) {
+        snprintf(msg, msg_len,
+                 "SIMDGRAD_L3_BYTES: the benchmarks need a size from 64K to 1024G, got %llu bytes",
+                 (unsigned long long)topo.l3);
+        return -1;
+    }
     const uint64_t reported = topo.l3_reported;
     if (l3_override) {
         topo.l3 = reported;
-        if (sg_topology_apply_l3_policy(&topo, l3_override, msg, msg_len) != 0) {
-            snprintf(msg, msg_len,
-                     "--l3-bytes: expected a positive byte count like 33554432 or 32M, got '%s'",
-                     l3_override);
-            return -1;
-        }
+        if (sg_topology_apply_l3_policy(&topo, l3_override, msg, msg_len) != 0)
+            return -1; /* not reached: the same parser accepted it above */
         topo.l3_reported = reported;
     }
     t->source = topo.source;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
 #include "sgb.h"
 
 /* % roofline above this is marked: more than run-to-run noise at L1/L2 (measured ±5%). */
@@ -228,25 +227,9 @@ static void write_body(FILE *f)
                 100 * (SGB_ROOF_SLACK - 1));
 }
 
-int sgb_summary_write(const char *path, const char *header)
+int sgb_summary_write(FILE *f, const char *header)
 {
-    if (!path) {
-        fputs(header, stdout);
-        write_body(stdout);
-        return 0;
-    }
-    /* Temporary file beside path, flushed and renamed over it (src/npy.c's atomic writer). */
-    sg_atomic_file f;
-    char err[256];
-    if (sg_atomic_open(&f, path, err, sizeof err) != 0) {
-        fprintf(stderr, "simdgrad-bench: %s\n", err);
-        return -1;
-    }
-    fputs(header, f.fp);
-    write_body(f.fp);
-    if (sg_atomic_commit(&f, err, sizeof err) != 0) {
-        fprintf(stderr, "simdgrad-bench: %s\n", err);
-        return -1;
-    }
-    return 0;
+    fputs(header, f);
+    write_body(f);
+    return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }

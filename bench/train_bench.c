@@ -45,7 +45,7 @@ void sgb_register_train(void)
     char err[128];
     data_ok = sg_train_random(&data, 4, 2, 30, 1, 0, err, sizeof err) == 0;
     if (!data_ok)
-        fprintf(stderr, "simdgrad-bench: training data: %s\n", err);
+        fprintf(stderr, "simdgrad bench: training data: %s\n", err);
     /* Matmul FLOPs of one step: the five products of sgb_train_shapes. */
     double step_flops = 0;
     for (size_t i = 0; i < sgb_train_shape_count; i++)

@@ -11,7 +11,9 @@ characters (the echoed value is cut, the reason must survive), {unavailable_isa}
 build/CPU lacks (the case is skipped when there is none), {known_isas} the ISA list of src/simdgrad.h
 as the error messages spell it ("scalar, avx2, ..."). env is '-' or KEY=VALUE pairs separated by ';'.
 Every `train` case without its own --loss-csv runs with `--loss-csv {out}/loss.csv` prepended, so a bad input that leaves a
-CSV (or its temporary file) behind fails. Each case must also print nothing on stdout and exactly
+CSV (or its temporary file) behind fails. `bench` cases (simdgrad-bench behind `simdgrad bench`) give
+`--results-dir {out}` themselves where they save; they are skipped when simdgrad-bench is not built.
+Each case must also print nothing on stdout and exactly
 one line on stderr, finish within 20 s (a blocking open is a failure), and leave the fixture directory
 exactly as it was (names, types, sizes, contents, link targets): a refused output must not replace
 a FIFO, symlink or input there. The .npy fixtures are generated here with struct, so they are
@@ -197,9 +199,14 @@ def available_isas(exe):
     raise SystemExit("could not find 'ISAs available:' in simdgrad info output")
 
 
+def bench_built(exe):
+    """`simdgrad bench --help` is simdgrad-bench's usage when it is built, an error when it is not."""
+    return subprocess.run([exe, "bench", "--help"], capture_output=True, text=True, env=clean_env()).returncode == 0
+
+
 def clean_env():
     env = dict(os.environ)
-    for k in ("SIMDGRAD_ISA", "SIMDGRAD_L3_BYTES"):
+    for k in ("SIMDGRAD_ISA", "SIMDGRAD_L3_BYTES", "BENCHMARK_LIST_TESTS", "BENCHMARK_FILTER"):
         env.pop(k, None)
     return env
 
@@ -246,7 +253,23 @@ def main():
         if good.returncode != 0 or os.listdir(out) != ["loss.csv"]:
             failures.append("control: good run exit %d, out dir %s" % (good.returncode, os.listdir(out)))
         os.remove(os.path.join(out, "loss.csv"))
+        have_bench = bench_built(exe)
+        if have_bench:
+            # The same for `bench --save`: one tiny benchmark lands as <fingerprint>/<stamp>.json + .md.
+            good = subprocess.run([exe, "bench", "--save", "--results-dir", out, "--quick", "--no-peers",
+                                   "--benchmark_filter=^relu/scalar/", "--benchmark_min_time=0.001"],
+                                  capture_output=True, text=True, env=clean_env(), timeout=60)
+            saved = [os.listdir(os.path.join(out, d)) for d in os.listdir(out)]
+            if good.returncode != 0 or len(saved) != 1 or len(saved[0]) != 2:
+                failures.append("control: good bench --save exit %d, wrote %s\n     stderr: %r" % (
+                    good.returncode, saved, good.stderr[-2000:]))
+            for d in os.listdir(out):
+                shutil.rmtree(os.path.join(out, d))
         for lineno, name, argv_t, env_t, code, want in cases:
+            if argv_t.split(" ", 1)[0] == "bench" and not have_bench:
+                print("SKIP %s: simdgrad-bench is not built" % name)
+                skipped += 1
+                continue
             if "{unavailable_isa}" in argv_t + env_t and unavailable is None:
                 print("SKIP %s: every ISA is available here" % name)
                 skipped += 1

@@ -4,7 +4,9 @@
   test_bench.py shim  <simdgrad-bench>  counters of C-registered benchmarks reach the JSON
   test_bench.py sizes <simdgrad-bench>  working sets from a synthetic hwloc topology
   test_bench.py quick <simdgrad>        `simdgrad bench --quick --save` end to end
+  test_bench.py noclobber <simdgrad>    `--save` never replaces a saved run; SIMDGRAD_ISA restricts the ISAs
 """
+import datetime
 import json
 import os
 import re
@@ -151,5 +153,48 @@ def test_quick(simdgrad):
     print(f"quick: {len(names)} benchmarks, JSON and Markdown summary written")
 
 
+def test_noclobber(simdgrad):
+    tiny = ["bench", "--save", "--quick", "--no-peers", "--benchmark_filter=^relu/", "--benchmark_min_time=0.001"]
+    with tempfile.TemporaryDirectory() as d:
+        run([simdgrad] + tiny + ["--results-dir", d], timeout=120)
+        hosts = os.listdir(d)
+        check(len(hosts) == 1, f"expected one host directory: {hosts}")
+        host = os.path.join(d, hosts[0])
+        first = sorted(os.listdir(host))
+        check(len(first) == 2 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z\.json", first[0]) is not None,
+              f"expected <YYYY-MM-DDTHHMMSSZ>.json and .md, got {first}")
+        # Every name the next run could take for the coming 20 s is taken (only the .json for some
+        # seconds, only the .md for others): it must pick the -1 suffix and replace nothing.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        taken = {}
+        for s in range(-1, 20):
+            stamp = (now + datetime.timedelta(seconds=s)).strftime("%Y-%m-%dT%H%M%SZ")
+            for ext in ((".json", ".md") if s % 3 == 0 else (".json",) if s % 3 == 1 else (".md",)):
+                path = os.path.join(host, stamp + ext)
+                if not os.path.exists(path):
+                    with open(path, "w") as f:
+                        f.write("placeholder " + stamp + ext)
+                with open(path) as f:
+                    taken[path] = f.read()
+        env = {"SIMDGRAD_ISA": "scalar"}
+        p = run([simdgrad] + tiny + ["--results-dir", d], env=env, timeout=120)
+        for path, text in taken.items():
+            with open(path) as f:
+                check(f.read() == text, f"{path} was replaced")
+        new = sorted(set(os.listdir(host)) - set(first) - {os.path.basename(p) for p in taken})
+        check(len(new) == 2 and new[0].endswith("Z-1.json") and new[1] == new[0][:-5] + ".md",
+              f"expected <stamp>-1.json and .md beside the taken names, got {new}")
+        check(not [f for f in os.listdir(host) if ".tmp." in f], "a temporary file was left behind")
+        # SIMDGRAD_ISA=scalar: no hand-written kernel of another ISA ran, the baselines did.
+        with open(os.path.join(host, new[0])) as f:
+            doc = json.load(f)
+        impls = {b["name"].split("/")[1] for b in doc["benchmarks"]}
+        check(doc["context"]["isas_timed"].startswith("SIMDGRAD_ISA=scalar") and "scalar" in impls
+              and not impls & {"avx2", "avx512", "neon", "sve"}, f"SIMDGRAD_ISA=scalar ran {sorted(impls)}")
+        check("wrote " in p.stderr, "no 'wrote' line")
+    print(f"noclobber: {len(taken)} taken names kept, the run saved as {new[0]}")
+
+
 if __name__ == "__main__":
-    {"shim": test_shim, "sizes": test_sizes, "quick": test_quick}[sys.argv[1]](sys.argv[2])
+    {"shim": test_shim, "sizes": test_sizes, "quick": test_quick,
+     "noclobber": test_noclobber}[sys.argv[1]](sys.argv[2])
