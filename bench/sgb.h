@@ -23,7 +23,8 @@ typedef struct sgb_topo {
 } sgb_topo;
 
 /* Cache sizes from src/topology.c (hwloc honours HWLOC_SYNTHETIC); l3_override is a
-   "<digits>[K|M|G]" string or NULL. 0, or -1 with a message. */
+   "<digits>[K|M|G]" string or NULL. It and SIMDGRAD_L3_BYTES must lie in 64K..1024G (bench/sizes.c
+   says why). 0, or -1 with a one-line message. */
 int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_len);
 /* Working-set bytes per level: L1d/2, L2/2, L3/2, 4*L3 (L3 = l3_used). */
 void sgb_working_sets(const sgb_topo *t, size_t ws[SGB_LEVELS]);
