@@ -120,7 +120,6 @@ static void train_step_kernels(const sg_kernels *k)
    k->family(args) of the table under test, as a hand-written case would. */
 static const sg_kernels *measured; /* the table under test */
 static const char *case_name;
-#define SG_UNPAREN_(...) __VA_ARGS__
 #define ICOUNT_MEASURE_FN_(name, params, args, work)                                                         \
     static void measure_##name params                                                                        \
     {                                                                                                        \
@@ -182,9 +181,15 @@ static __attribute__((noinline)) void measure_matmuls(const char *label, const s
     }
 }
 
-static void run_isa(const char *label, const sg_kernels *k)
+static __attribute__((noinline)) void measure_train_step(const char *label, const sg_kernels *k)
 {
     char name[128];
+    snprintf(name, sizeof name, "train_step/%s", label);
+    MEASURE(name, train_step_kernels(k));
+}
+
+static void run_isa(const char *label, const sg_kernels *k)
+{
     for (size_t i = 0; i < sizeof eltwise_sizes / sizeof eltwise_sizes[0]; i++)
         for (int f = 0; f < SG_FAMILY_COUNT; f++) {
             const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
@@ -192,8 +197,7 @@ static void run_isa(const char *label, const sg_kernels *k)
                 measure_eltwise(d, label, k, eltwise_sizes[i]);
         }
     measure_matmuls(label, k);
-    snprintf(name, sizeof name, "train_step/%s", label);
-    MEASURE(name, train_step_kernels(k));
+    measure_train_step(label, k);
 }
 
 /* The auto-vectorized reference of each ISA built here (top-level meson.build: sg_auto_<isa>_table). */
