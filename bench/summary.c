@@ -220,7 +220,7 @@ static void write_body(FILE *f)
     fprintf(f, "\nThe scalar baseline's relu and relu_grad branch on each element's sign. Each benchmark "
                "calls them on the same data again and again, so at L1 sizes the branch predictor learns the "
                "pattern, and from L2 on, where it no longer fits, it mispredicts. This is why the × scalar "
-               "column jumps between the L1 and L2 rows; the vector kernels do not branch on data "
+               "column jumps between the L1 and L2 rows; the vector kernels do not branch on signs "
                "(docs/scalar-baseline.md).\n");
     if (above_roof)
         fprintf(f,
