@@ -6,7 +6,7 @@
 const sg_kernels *sgb_auto_table(sg_isa isa)
 {
     static const sg_kernels *const tables[SG_ISA_COUNT] = {
-#define SGB_AUTO_(id, name, rank, probe)                                                                     \
+#define SGB_AUTO_(id, name, rank, probe, cpuinfo)                                                            \
     [SG_ISA_##id] = SG_WHEN(SIMDGRAD_HAVE_AUTO_##id, &sg_auto_##name##_table),
         SG_ISA_LIST(SGB_AUTO_)
 #undef SGB_AUTO_

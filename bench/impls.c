@@ -50,7 +50,7 @@ size_t sgb_impls(const sgb_impl **out)
         list[count++] = (sgb_impl){"scalar", "scalar", "reference.c as in libsimdgrad (no FMA instruction)",
                                    false, *sg_kernels_get(SG_ISA_SCALAR)};
         /* auto_<isa> where that ISA runs here (SVE's vector length is the CPU's). */
-#define SGB_AUTO_IMPL_(id, name, rank, probe)                                                                \
+#define SGB_AUTO_IMPL_(id, name, rank, probe, cpuinfo)                                                       \
     if (sgb_auto_table(SG_ISA_##id) && sg_isa_available(SG_ISA_##id))                                        \
         list[count++] = (sgb_impl){"auto_" #name, #name, "reference.c " SIMDGRAD_AUTO_##id##_FLAGS, false,   \
                                    *sgb_auto_table(SG_ISA_##id)};

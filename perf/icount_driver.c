@@ -204,7 +204,7 @@ static void run_isa(const char *label, const sg_kernels *k)
 static const sg_kernels *auto_table(sg_isa isa)
 {
     static const sg_kernels *const tables[SG_ISA_COUNT] = {
-#define ICOUNT_AUTO_(id, name, rank, probe)                                                                  \
+#define ICOUNT_AUTO_(id, name, rank, probe, cpuinfo)                                                         \
     [SG_ISA_##id] = SG_WHEN(SIMDGRAD_HAVE_AUTO_##id, &sg_auto_##name##_table),
         SG_ISA_LIST(ICOUNT_AUTO_)
 #undef ICOUNT_AUTO_

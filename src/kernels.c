@@ -8,25 +8,26 @@
 #include "sg_kernels_impl.h"
 
 static const sg_kernels *const compiled[SG_ISA_COUNT] = {
-#define SG_COMPILED_(id, name, rank, probe) [SG_ISA_##id] = SG_WHEN(SIMDGRAD_HAVE_##id, &sg_##name##_table),
+#define SG_COMPILED_(id, name, rank, probe, cpuinfo)                                                         \
+    [SG_ISA_##id] = SG_WHEN(SIMDGRAD_HAVE_##id, &sg_##name##_table),
     SG_ISA_LIST(SG_COMPILED_)
 #undef SG_COMPILED_
 };
 
 static const char *const isa_names[SG_ISA_COUNT] = {
-#define SG_NAME_(id, name, rank, probe) [SG_ISA_##id] = #name,
+#define SG_NAME_(id, name, rank, probe, cpuinfo) [SG_ISA_##id] = #name,
     SG_ISA_LIST(SG_NAME_)
 #undef SG_NAME_
 };
 
 static const int isa_rank[SG_ISA_COUNT] = {
-#define SG_RANK_(id, name, rank, probe) [SG_ISA_##id] = rank,
+#define SG_RANK_(id, name, rank, probe, cpuinfo) [SG_ISA_##id] = rank,
     SG_ISA_LIST(SG_RANK_)
 #undef SG_RANK_
 };
 
 static bool (*const isa_probe[SG_ISA_COUNT])(void) = {
-#define SG_PROBE_(id, name, rank, probe) [SG_ISA_##id] = probe,
+#define SG_PROBE_(id, name, rank, probe, cpuinfo) [SG_ISA_##id] = probe,
     SG_ISA_LIST(SG_PROBE_)
 #undef SG_PROBE_
 };

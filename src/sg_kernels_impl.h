@@ -22,14 +22,14 @@
 
 /* sg_auto_<isa>_*: the reference rebuilt -O3 with that ISA's flags (the benchmarks' and the icount
    gate's "auto-vectorized" baseline), where SIMDGRAD_HAVE_AUTO_<ID> is 1. */
-#define SG_DECLARE_ISA_(id, name, rank, probe)                                                               \
+#define SG_DECLARE_ISA_(id, name, rank, probe, cpuinfo)                                                      \
     SG_DECLARE_ISA_KERNELS(sg_##name##_);                                                                    \
     SG_DECLARE_ISA_KERNELS(sg_auto_##name##_);
 SG_ISA_LIST(SG_DECLARE_ISA_)
 #undef SG_DECLARE_ISA_
 
 /* CPU feature probes (src/cpu_features.c): what the CPU *and* OS can run, one per ISA line. */
-#define SG_DECLARE_PROBE_(id, name, rank, probe) bool probe(void);
+#define SG_DECLARE_PROBE_(id, name, rank, probe, cpuinfo) bool probe(void);
 SG_ISA_LIST(SG_DECLARE_PROBE_)
 #undef SG_DECLARE_PROBE_
 

@@ -18,22 +18,24 @@ extern "C" {
 #define SIMDGRAD_VERSION "0.1.0"
 
 /* ---- The ISA list: one line per ISA, the only place an ISA is declared ----
- * X(ID, name, rank, probe):
+ * X(ID, name, rank, probe, cpuinfo):
  *   ID     enum suffix (SG_ISA_<ID>) and build flag (SIMDGRAD_HAVE_<ID>, set by simd/<name>/meson.build);
  *   name   what users type (--isa, SIMDGRAD_ISA) and the folder simd/<name>/ holding its kernels;
  *   rank   dispatch priority: the available ISA with the highest rank is the default;
- *   probe  bool probe(void) in src/cpu_features.c: the CPU and OS run this ISA.
+ *   probe  bool probe(void) in src/cpu_features.c: the CPU and OS run this ISA;
+ *   cpuinfo the /proc/cpuinfo flags ("flags" on x86, "Features" on AArch64) that must all be present
+ *          exactly when the probe is true: the dispatch tests check the probe against them.
  * The enum order is the order of this list (it is ABI: append, never reorder). meson.build reads the
  * names from here, so a new ISA is this line, its probe and its folder. */
 #define SG_ISA_LIST(X)                                                                                       \
-    X(SCALAR, scalar, 0, sg_cpu_runs_scalar)                                                                 \
-    X(AVX2, avx2, 2, sg_cpu_has_avx2_fma)                                                                    \
-    X(AVX512, avx512, 4, sg_cpu_has_avx512_fbwdqvl)                                                          \
-    X(NEON, neon, 1, sg_cpu_has_neon)                                                                        \
-    X(SVE, sve, 3, sg_cpu_has_sve)
+    X(SCALAR, scalar, 0, sg_cpu_runs_scalar, "")                                                             \
+    X(AVX2, avx2, 2, sg_cpu_has_avx2_fma, "avx2 fma f16c")                                                   \
+    X(AVX512, avx512, 4, sg_cpu_has_avx512_fbwdqvl, "avx2 fma f16c avx512f avx512bw avx512dq avx512vl")      \
+    X(NEON, neon, 1, sg_cpu_has_neon, "asimd")                                                               \
+    X(SVE, sve, 3, sg_cpu_has_sve, "sve")
 
 typedef enum sg_isa {
-#define SG_ISA_ENUM_(id, name, rank, probe) SG_ISA_##id,
+#define SG_ISA_ENUM_(id, name, rank, probe, cpuinfo) SG_ISA_##id,
     SG_ISA_LIST(SG_ISA_ENUM_)
 #undef SG_ISA_ENUM_
         SG_ISA_COUNT
@@ -92,7 +94,12 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
 #define SG_FAMILY_NO_CTX_(X, name, params, args, work) X(name, params, args, work)
 
 /* relu_mask's per-element codes: NEG is 0 so an all-zero mask means "every h < 0". */
-typedef enum sg_mask_code { SG_MASK_NEG = 0, SG_MASK_POS = 1, SG_MASK_ZERO = 2, SG_MASK_NAN = 3 } sg_mask_code;
+typedef enum sg_mask_code {
+    SG_MASK_NEG = 0,
+    SG_MASK_POS = 1,
+    SG_MASK_ZERO = 2,
+    SG_MASK_NAN = 3
+} sg_mask_code;
 
 /* sg_<name>_fn: the function type of each family. */
 #define SG_FAMILY_FN_TYPE_(name, params, args, work) typedef void sg_##name##_fn params;

@@ -25,7 +25,7 @@ LISTS_MARK = "SGSYM_LISTS_BEGIN"
 # Expands the two lists into marker tokens after the header, with the header's own macros.
 PROBE_SRC = f"""#include "simdgrad.h"
 {LISTS_MARK}
-#define SGSYM_ISA_(id, name, rank, probe) SGSYM_ISA name probe
+#define SGSYM_ISA_(id, name, rank, probe, cpuinfo) SGSYM_ISA name probe
 SG_ISA_LIST(SGSYM_ISA_)
 #define SGSYM_FAMILY_(name, params, args, work) SGSYM_FAMILY name
 SG_FAMILY_LIST(SGSYM_FAMILY_)

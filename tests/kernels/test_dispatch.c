@@ -18,7 +18,7 @@
 static int rank(sg_isa isa)
 {
     static const int ranks[SG_ISA_COUNT] = {
-#define RANK_(id, name, r, probe) [SG_ISA_##id] = r,
+#define RANK_(id, name, r, probe, cpuinfo) [SG_ISA_##id] = r,
         SG_ISA_LIST(RANK_)
 #undef RANK_
     };
@@ -69,7 +69,7 @@ static void families_resolved(void)
 static void names_round_trip(void)
 {
     static const char *const expected[SG_ISA_COUNT] = {
-#define NAME_(id, name, r, probe) [SG_ISA_##id] = #name,
+#define NAME_(id, name, r, probe, cpuinfo) [SG_ISA_##id] = #name,
         SG_ISA_LIST(NAME_)
 #undef NAME_
     };
@@ -195,8 +195,16 @@ static const char *cpuid_virtualized(void)
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-/* True when the "flags" line of /proc/cpuinfo has every flag in the NULL-terminated list. */
-static int cpuinfo_has(const char *const *flags)
+/* Each ISA's /proc/cpuinfo flags, from the ISA list. */
+static const char *const isa_cpuinfo[SG_ISA_COUNT] = {
+#define CPUINFO_(id, name, r, probe, cpuinfo) [SG_ISA_##id] = cpuinfo,
+    SG_ISA_LIST(CPUINFO_)
+#undef CPUINFO_
+};
+
+/* 1 when the "flags" line of /proc/cpuinfo has every space-separated flag of `flags`, 0 when not,
+   -1 when there is no such line. */
+static int cpuinfo_has(const char *flags)
 {
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f)
@@ -207,10 +215,12 @@ static int cpuinfo_has(const char *const *flags)
         if (strncmp(line, "flags", 5) != 0)
             continue;
         found = 1;
-        for (const char *const *fl = flags; *fl; fl++) {
+        line[strcspn(line, "\n")] = ' ';
+        char want[256];
+        snprintf(want, sizeof want, "%s", flags);
+        for (char *save = NULL, *fl = strtok_r(want, " ", &save); fl; fl = strtok_r(NULL, " ", &save)) {
             char pat[40];
-            snprintf(pat, sizeof pat, " %s ", *fl);
-            line[strcspn(line, "\n")] = ' ';
+            snprintf(pat, sizeof pat, " %s ", fl);
             if (!strstr(line, pat))
                 found = 0;
         }
@@ -220,18 +230,21 @@ static int cpuinfo_has(const char *const *flags)
     return found;
 }
 
-/* What /proc/cpuinfo says the widest x86 ISA should be (given what this build compiled). */
+/* What /proc/cpuinfo says the best ISA should be: the highest-ranked compiled one whose flags are
+   all there. */
 static sg_isa cpuinfo_best(bool *ok)
 {
-    static const char *const avx2[] = {"avx2", "fma", "f16c", NULL};
-    static const char *const avx512[] = {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
-    const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
-    *ok = h2 >= 0 && h512 >= 0;
-    if (h512 > 0 && sg_isa_compiled(SG_ISA_AVX512))
-        return SG_ISA_AVX512;
-    if (h2 > 0 && sg_isa_compiled(SG_ISA_AVX2))
-        return SG_ISA_AVX2;
-    return SG_ISA_SCALAR;
+    sg_isa best = SG_ISA_SCALAR;
+    *ok = true;
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        if (i == SG_ISA_SCALAR || !sg_isa_compiled((sg_isa)i))
+            continue;
+        const int has = cpuinfo_has(isa_cpuinfo[i]);
+        *ok &= has >= 0;
+        if (has > 0 && rank((sg_isa)i) > rank(best))
+            best = (sg_isa)i;
+    }
+    return best;
 }
 
 static void cpuinfo_cross_check(void)
@@ -240,21 +253,19 @@ static void cpuinfo_cross_check(void)
         printf("SKIP cpuinfo check: %s\n", cpuid_virtualized());
         return;
     }
-    static const char *const avx2[] = {"avx2", "fma", "f16c", NULL};
-    static const char *const avx512[] = {"avx512f", "avx512bw", "avx512dq", "avx512vl", NULL};
-    const int h2 = cpuinfo_has(avx2), h512 = cpuinfo_has(avx512);
-    if (h2 < 0 || h512 < 0) {
-        printf("SKIP cpuinfo check: no flags line in /proc/cpuinfo\n");
-        return;
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_isa isa = (sg_isa)i;
+        if (isa == SG_ISA_SCALAR || !sg_isa_compiled(isa))
+            continue;
+        const int has = cpuinfo_has(isa_cpuinfo[i]);
+        if (has < 0) {
+            printf("SKIP cpuinfo check: no flags line in /proc/cpuinfo\n");
+            return;
+        }
+        SGT_CHECK(sg_isa_available(isa) == (has > 0), "%s available %d but /proc/cpuinfo '%s' %d",
+                  sg_isa_name(isa), sg_isa_available(isa), isa_cpuinfo[i], has);
+        printf("cpuinfo: %s (%s) %s\n", sg_isa_name(isa), isa_cpuinfo[i], has ? "yes" : "no");
     }
-    if (sg_isa_compiled(SG_ISA_AVX2))
-        SGT_CHECK(sg_isa_available(SG_ISA_AVX2) == (h2 > 0),
-                  "avx2 available %d but /proc/cpuinfo avx2+fma+f16c %d", sg_isa_available(SG_ISA_AVX2), h2);
-    if (sg_isa_compiled(SG_ISA_AVX512))
-        SGT_CHECK(sg_isa_available(SG_ISA_AVX512) == (h512 > 0 && h2 > 0),
-                  "avx512 available %d but /proc/cpuinfo avx512f/bw/dq/vl %d (avx2+fma+f16c %d)",
-                  sg_isa_available(SG_ISA_AVX512), h512, h2);
-    printf("cpuinfo: avx2+fma+f16c %s, avx512f/bw/dq/vl %s\n", h2 ? "yes" : "no", h512 ? "yes" : "no");
 }
 #endif
 
