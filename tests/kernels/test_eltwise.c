@@ -222,11 +222,17 @@ static const sgt_elt_family *find_line(sg_family f)
 
 /* ---- self-test: wrong references the tester must reject ---- */
 
-/* -0.0 passes through (>= instead of >): only the sign of zero differs. */
+/* -0.0 passes through (the mistake of `>=` instead of `>`): only the sign of zero differs. Spelled on
+   the bits: clang for AArch64 turns `x >= 0 ? x : 0` into FMAXNM, which yields +0.0 for -0.0 and
+   would make this spoiled kernel right by accident. */
 static void broken_relu(size_t n, const float *x, float *y)
 {
-    for (size_t i = 0; i < n; i++)
-        y[i] = (x[i] >= 0.0f || x[i] != x[i]) ? x[i] : 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        uint32_t b;
+        memcpy(&b, &v, sizeof b);
+        y[i] = (b == 0x80000000u || v > 0.0f || v != v) ? v : 0.0f;
+    }
 }
 static void spoil_relu(sg_kernels *k) { k->relu = broken_relu; }
 
