@@ -13,12 +13,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-
-#define FAIL(...)                                                                                            \
-    do {                                                                                                     \
-        snprintf(err, err_len, __VA_ARGS__);                                                                 \
-        return -1;                                                                                           \
-    } while (0)
+#include "errbuf.h"
 
 const char *sg_shown(const char *s, char *buf)
 {
@@ -260,12 +255,12 @@ int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_le
     f->slot = -1;
     if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path ||
         snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld.XXXXXX", path, (long)getpid()) >= (int)sizeof f->tmp)
-        FAIL("%s: path too long", sp);
+        SG_FAIL("%s: path too long", sp);
     struct stat st;
     /* Replacing a device, FIFO or socket by a regular file (as root: /dev/full), or a symbolic link
        by a file, is never what was meant; writing through them would not be atomic either. */
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        FAIL("%s: exists and is %s (only a regular file is replaced)", sp, kind_of(st.st_mode));
+        SG_FAIL("%s: exists and is %s (only a regular file is replaced)", sp, kind_of(st.st_mode));
     sg_atomic_install_signal_cleanup();
     sweep_stale(path);
     sigset_t old;
@@ -276,7 +271,7 @@ int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_le
         f->slot = reg_add(f->tmp, REG_FILE);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0)
-        FAIL("%s: cannot create: %s", sp, strerror(e));
+        SG_FAIL("%s: cannot create: %s", sp, strerror(e));
     /* mkstemp creates 0600; an output file should be as readable as any other. */
     (void)fchmod(fd, 0644);
     f->fp = fdopen(fd, "wb");
@@ -286,7 +281,7 @@ int sg_atomic_open(sg_atomic_file *f, const char *path, char *err, size_t err_le
         unlink(f->tmp);
         reg_remove(f->slot);
         f->slot = -1;
-        FAIL("%s: cannot open: %s", sp, strerror(e2));
+        SG_FAIL("%s: cannot open: %s", sp, strerror(e2));
     }
     return 0;
 }
@@ -349,16 +344,16 @@ int sg_atomic_dir_open(sg_atomic_dir *d, const char *path, bool (*owned)(const c
     if (split_path(path, parent, sizeof parent, base, sizeof base) != 0 ||
         snprintf(d->path, sizeof d->path, "%s/%s", parent, base) >= (int)sizeof d->path ||
         snprintf(d->tmp, sizeof d->tmp, "%s.tmp.%ld.XXXXXX", d->path, (long)getpid()) >= (int)sizeof d->tmp)
-        FAIL("%s: path too long", sp);
+        SG_FAIL("%s: path too long", sp);
     if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-        FAIL("%s: name the directory itself (it is replaced as a whole), not '.', '..' or '/'", sp);
+        SG_FAIL("%s: name the directory itself (it is replaced as a whole), not '.', '..' or '/'", sp);
     struct stat st;
     if (lstat(d->path, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            FAIL("%s: exists and is %s (need a directory, or a name to create)", sp, kind_of(st.st_mode));
+            SG_FAIL("%s: exists and is %s (need a directory, or a name to create)", sp, kind_of(st.st_mode));
         DIR *dir = opendir(d->path);
         if (!dir)
-            FAIL("%s: cannot read: %s", sp, strerror(errno));
+            SG_FAIL("%s: cannot read: %s", sp, strerror(errno));
         struct dirent *e;
         char foreign[256] = "";
         while ((e = readdir(dir)) && !foreign[0])
@@ -367,9 +362,9 @@ int sg_atomic_dir_open(sg_atomic_dir *d, const char *path, bool (*owned)(const c
                 snprintf(foreign, sizeof foreign, "%s", e->d_name);
         closedir(dir);
         if (foreign[0])
-            FAIL("%s: holds '%s', which this program did not write; the directory is replaced as a whole, "
-                 "so name a new one or one written by an earlier run",
-                 sp, sg_shown(foreign, shown));
+            SG_FAIL("%s: holds '%s', which this program did not write; the directory is replaced as a whole, "
+                    "so name a new one or one written by an earlier run",
+                    sp, sg_shown(foreign, shown));
     }
     sg_atomic_install_signal_cleanup();
     sweep_stale(d->path);
@@ -381,7 +376,7 @@ int sg_atomic_dir_open(sg_atomic_dir *d, const char *path, bool (*owned)(const c
         d->slot = reg_add(d->tmp, REG_DIR);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (!made)
-        FAIL("%s: cannot create a directory beside it: %s", sp, strerror(e));
+        SG_FAIL("%s: cannot create a directory beside it: %s", sp, strerror(e));
     (void)chmod(d->tmp, 0755);
     return 0;
 }
@@ -390,12 +385,12 @@ int sg_atomic_dir_file(sg_atomic_dir *d, const char *name, char *out, size_t out
                        size_t err_len)
 {
     if (snprintf(out, out_len, "%s/%s", d->tmp, name) >= (int)out_len)
-        FAIL("%s: path too long", name);
+        SG_FAIL("%s: path too long", name);
     if (d->n_files >= (int)(sizeof d->file_slots / sizeof d->file_slots[0]))
-        FAIL("too many files in one directory set");
+        SG_FAIL("too many files in one directory set");
     const int slot = reg_add(out, REG_FILE);
     if (slot < 0)
-        FAIL("too many temporary files");
+        SG_FAIL("too many temporary files");
     d->file_slots[d->n_files++] = slot;
     return 0;
 }
@@ -443,7 +438,7 @@ int sg_atomic_dir_commit(sg_atomic_dir *d, char *err, size_t err_len)
         }
         if (!exchanged) {
             sg_atomic_dir_abort(d);
-            FAIL("%s: cannot rename into place: %s", sp, strerror(e));
+            SG_FAIL("%s: cannot rename into place: %s", sp, strerror(e));
         }
     }
     if (split_path(d->path, parent, sizeof parent, base, sizeof base) == 0)

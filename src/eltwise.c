@@ -2,11 +2,23 @@
  * and a line in the table below. */
 #include "eltwise.h"
 
-static void call_relu(const sg_kernels *k, size_t n, const void *const *in, void *const *out, const float *p)
-{
-    (void)p;
-    k->relu(n, in[0], out[0]);
-}
+/* A family y = f(x) over floats, in place allowed: its adapter and its descriptor. */
+#define SG_ELT_UNARY_CALL(fam)                                                                               \
+    static void call_##fam(const sg_kernels *k, size_t n, const void *const *in, void *const *out,           \
+                           const float *p)                                                                   \
+    {                                                                                                        \
+        (void)p;                                                                                             \
+        k->fam(n, in[0], out[0]);                                                                            \
+    }
+#define SG_ELT_UNARY(fam)                                                                                    \
+    {                                                                                                        \
+        .family = SG_FAMILY_##fam, .n_in = 1, .n_out = 1, .in = {SG_ELT_F32}, .out = {SG_ELT_F32},           \
+        .in_names = {"x"}, .out_names = {"y"}, .alias_in = 0, .call = call_##fam                             \
+    }
+
+SG_ELT_UNARY_CALL(relu)
+SG_ELT_UNARY_CALL(round_bf16)
+SG_ELT_UNARY_CALL(round_fp16)
 
 static void call_relu_grad(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
                            const float *p)
@@ -27,30 +39,8 @@ static void call_relu_grad_mask(const sg_kernels *k, size_t n, const void *const
     k->relu_grad_mask(n, in[0], in[1], in[2], out[0], p[0]);
 }
 
-static void call_round_bf16(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
-                            const float *p)
-{
-    (void)p;
-    k->round_bf16(n, in[0], out[0]);
-}
-
-static void call_round_fp16(const sg_kernels *k, size_t n, const void *const *in, void *const *out,
-                            const float *p)
-{
-    (void)p;
-    k->round_fp16(n, in[0], out[0]);
-}
-
 static const sg_eltwise_desc table[] = {
-    {.family = SG_FAMILY_relu,
-     .n_in = 1,
-     .n_out = 1,
-     .in = {SG_ELT_F32},
-     .out = {SG_ELT_F32},
-     .in_names = {"x"},
-     .out_names = {"y"},
-     .alias_in = 0,
-     .call = call_relu},
+    SG_ELT_UNARY(relu),
     {.family = SG_FAMILY_relu_grad,
      .n_in = 2,
      .n_out = 1,
@@ -86,24 +76,8 @@ static const sg_eltwise_desc table[] = {
      .n_sweep = 3,
      .sweep = {1.0f, 0.0f, 0.5f},
      .call = call_relu_grad_mask},
-    {.family = SG_FAMILY_round_bf16,
-     .n_in = 1,
-     .n_out = 1,
-     .in = {SG_ELT_F32},
-     .out = {SG_ELT_F32},
-     .in_names = {"x"},
-     .out_names = {"y"},
-     .alias_in = 0,
-     .call = call_round_bf16},
-    {.family = SG_FAMILY_round_fp16,
-     .n_in = 1,
-     .n_out = 1,
-     .in = {SG_ELT_F32},
-     .out = {SG_ELT_F32},
-     .in_names = {"x"},
-     .out_names = {"y"},
-     .alias_in = 0,
-     .call = call_round_fp16},
+    SG_ELT_UNARY(round_bf16),
+    SG_ELT_UNARY(round_fp16),
 };
 
 const sg_eltwise_desc *sg_eltwise_find(sg_family f)

@@ -9,13 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "npy.h"
-
-#define FAIL(...)                                                                                            \
-    do {                                                                                                     \
-        snprintf(err, err_len, __VA_ARGS__);                                                                 \
-        return -1;                                                                                           \
-    } while (0)
 
 static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 
@@ -123,20 +118,20 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
 {
     memset(h, 0, sizeof *h);
     if (len < 8 || memcmp(buf, magic, sizeof magic) != 0)
-        FAIL("not a .npy file (bad magic)");
+        SG_FAIL("not a .npy file (bad magic)");
     h->major = buf[6];
     h->minor = buf[7];
     if (h->major < 1 || h->major > 3 || h->minor != 0)
-        FAIL("unsupported .npy format version %d.%d (need 1.0, 2.0 or 3.0)", h->major, h->minor);
+        SG_FAIL("unsupported .npy format version %d.%d (need 1.0, 2.0 or 3.0)", h->major, h->minor);
     const size_t len_bytes = h->major == 1 ? 2 : 4;
     if (len < 8 + len_bytes)
-        FAIL("truncated .npy header");
+        SG_FAIL("truncated .npy header");
     const size_t hlen = len_bytes == 2 ? le16(buf + 8) : le32(buf + 8);
     if (hlen > SG_NPY_MAX_HEADER)
-        FAIL("garbled .npy header (declared header length %zu exceeds %d)", hlen, SG_NPY_MAX_HEADER);
+        SG_FAIL("garbled .npy header (declared header length %zu exceeds %d)", hlen, SG_NPY_MAX_HEADER);
     const size_t start = 8 + len_bytes;
     if (len < start + hlen)
-        FAIL("truncated .npy header (declares %zu header bytes, file has %zu)", hlen, len - start);
+        SG_FAIL("truncated .npy header (declares %zu header bytes, file has %zu)", hlen, len - start);
     h->data_offset = start + hlen;
 
     cursor c = {(const char *)buf + start, (const char *)buf + start + hlen};
@@ -145,19 +140,19 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
     size_t dims[8] = {0};
     int nd = 0;
     if (!eat(&c, '{'))
-        FAIL("garbled .npy header (no dictionary)");
+        SG_FAIL("garbled .npy header (no dictionary)");
     for (;;) {
         char key[32];
         if (eat(&c, '}'))
             break;
         if (!parse_str(&c, key, sizeof key) || !eat(&c, ':'))
-            FAIL("garbled .npy header (bad dictionary key)");
+            SG_FAIL("garbled .npy header (bad dictionary key)");
         if (!strcmp(key, "descr") && !have_descr) {
             char d[32];
             if (!parse_str(&c, d, sizeof d))
-                FAIL("unsupported dtype (not a simple type string; need '<f4' or '<f8')");
+                SG_FAIL("unsupported dtype (not a simple type string; need '<f4' or '<f8')");
             if (strcmp(d, "<f4") != 0 && strcmp(d, "<f8") != 0)
-                FAIL("unsupported dtype '%s' (need '<f4' or '<f8')", printable(d, shown, sizeof shown));
+                SG_FAIL("unsupported dtype '%s' (need '<f4' or '<f8')", printable(d, shown, sizeof shown));
             memcpy(h->descr, d, 4);
             h->item_size = d[2] == '4' ? 4 : 8;
             have_descr = true;
@@ -165,39 +160,39 @@ int sg_npy_parse_header(const unsigned char *buf, size_t len, sg_npy_header *h, 
             if (parse_word(&c, "True"))
                 fortran = true;
             else if (!parse_word(&c, "False"))
-                FAIL("garbled .npy header (fortran_order is neither True nor False)");
+                SG_FAIL("garbled .npy header (fortran_order is neither True nor False)");
             have_order = true;
         } else if (!strcmp(key, "shape") && !have_shape) {
             nd = parse_shape(&c, dims, 8);
             if (nd < 0)
-                FAIL("garbled .npy header (bad shape tuple)");
+                SG_FAIL("garbled .npy header (bad shape tuple)");
             have_shape = true;
         } else {
-            FAIL("garbled .npy header (unexpected or repeated key '%s')",
-                 printable(key, shown, sizeof shown));
+            SG_FAIL("garbled .npy header (unexpected or repeated key '%s')",
+                    printable(key, shown, sizeof shown));
         }
         if (eat(&c, '}'))
             break;
         if (!eat(&c, ','))
-            FAIL("garbled .npy header (expected ',' or '}')");
+            SG_FAIL("garbled .npy header (expected ',' or '}')");
     }
     skip_ws(&c);
     if (c.p != c.end)
-        FAIL("garbled .npy header (trailing characters after the dictionary)");
+        SG_FAIL("garbled .npy header (trailing characters after the dictionary)");
     if (!have_descr || !have_order || !have_shape)
-        FAIL("garbled .npy header (missing '%s')", !have_descr   ? "descr"
-                                                   : !have_order ? "fortran_order"
-                                                                 : "shape");
+        SG_FAIL("garbled .npy header (missing '%s')", !have_descr   ? "descr"
+                                                      : !have_order ? "fortran_order"
+                                                                    : "shape");
     if (fortran)
-        FAIL("fortran_order is True (need a C-order array)");
+        SG_FAIL("fortran_order is True (need a C-order array)");
     if (nd != 2)
-        FAIL("expected a 2-D array, got %d-D", nd);
+        SG_FAIL("expected a 2-D array, got %d-D", nd);
     h->rows = dims[0];
     h->cols = dims[1];
     if (h->rows == 0 || h->cols == 0)
-        FAIL("empty array (shape (%zu, %zu))", h->rows, h->cols);
+        SG_FAIL("empty array (shape (%zu, %zu))", h->rows, h->cols);
     if (h->rows > SG_NPY_MAX_ELEMS / h->cols)
-        FAIL("shape (%zu, %zu) exceeds the limit of %zu elements", h->rows, h->cols, SG_NPY_MAX_ELEMS);
+        SG_FAIL("shape (%zu, %zu) exceeds the limit of %zu elements", h->rows, h->cols, SG_NPY_MAX_ELEMS);
     return 0;
 }
 
@@ -209,12 +204,15 @@ int sg_npy_open(const char *path, sg_npy_file *f, char *err, size_t err_len)
        regular file gets past the fstat below. */
     f->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (f->fd < 0)
-        FAIL("cannot open: %s", strerror(errno));
+        SG_FAIL("cannot open: %s", strerror(errno));
     struct stat st = {0};
     if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         const bool fifo = S_ISFIFO(st.st_mode), dir = S_ISDIR(st.st_mode), chr = S_ISCHR(st.st_mode);
         sg_npy_close(f);
-        FAIL("not a regular file%s", fifo ? " (a FIFO)" : dir ? " (a directory)" : chr ? " (a device)" : "");
+        SG_FAIL("not a regular file%s", fifo  ? " (a FIFO)"
+                                        : dir ? " (a directory)"
+                                        : chr ? " (a device)"
+                                              : "");
     }
     f->dev = st.st_dev;
     f->ino = st.st_ino;
@@ -225,7 +223,7 @@ int sg_npy_open(const char *path, sg_npy_file *f, char *err, size_t err_len)
     if (!head || pread(f->fd, head, head_len, 0) != (ssize_t)head_len) {
         free(head);
         sg_npy_close(f);
-        FAIL("read error");
+        SG_FAIL("read error");
     }
     const int rc = sg_npy_parse_header(head, head_len, &f->h, err, err_len);
     free(head);
@@ -238,8 +236,8 @@ int sg_npy_open(const char *path, sg_npy_file *f, char *err, size_t err_len)
     const size_t want = h->rows * h->cols * h->item_size, have = size - h->data_offset;
     if (have != want) {
         sg_npy_close(f);
-        FAIL("%s: shape (%zu, %zu) '%s' needs %zu data bytes, file has %zu",
-             have < want ? "truncated" : "garbled", h->rows, h->cols, h->descr, want, have);
+        SG_FAIL("%s: shape (%zu, %zu) '%s' needs %zu data bytes, file has %zu",
+                have < want ? "truncated" : "garbled", h->rows, h->cols, h->descr, want, have);
     }
     return 0;
 }
@@ -258,7 +256,7 @@ int sg_npy_load(sg_npy_file *f, float **data, char *err, size_t err_len)
     const size_t n = h->rows * h->cols;
     float *out = malloc(n * sizeof *out);
     if (!out)
-        FAIL("out of memory");
+        SG_FAIL("out of memory");
     unsigned char buf[1 << 16];
     const size_t per = sizeof buf / h->item_size;
     for (size_t i = 0; i < n;) {
@@ -266,7 +264,7 @@ int sg_npy_load(sg_npy_file *f, float **data, char *err, size_t err_len)
         const off_t at = (off_t)(h->data_offset + i * h->item_size);
         if (pread(f->fd, buf, bytes, at) != (ssize_t)bytes) {
             free(out);
-            FAIL("read error");
+            SG_FAIL("read error");
         }
         for (size_t j = 0; j < cnt; j++, i++) {
             if (h->item_size == 4) {

@@ -5,14 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "rng.h"
 #include "train.h"
-
-#define FAIL(...)                                                                                            \
-    do {                                                                                                     \
-        snprintf(err, err_len, __VA_ARGS__);                                                                 \
-        return -1;                                                                                           \
-    } while (0)
 
 /* a*b into *out unless it overflows size_t. */
 static bool mul_ok(size_t a, size_t b, size_t *out)
@@ -35,9 +30,9 @@ int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, si
                         size_t err_len)
 {
     if (!n || !d || !h || !o)
-        FAIL("sizes must be at least 1 (N=%zu, D=%zu, H=%zu, O=%zu)", n, d, h, o);
+        SG_FAIL("sizes must be at least 1 (N=%zu, D=%zu, H=%zu, O=%zu)", n, d, h, o);
     if (steps < 1 || steps > SG_TRAIN_MAX_STEPS)
-        FAIL("steps must be between 1 and %zu", SG_TRAIN_MAX_STEPS);
+        SG_FAIL("steps must be between 1 and %zu", SG_TRAIN_MAX_STEPS);
     /* One run holds: inputs x, y, w1, w2; h, relu(h), grad_h_relu (n×h each); y_pred and g (n×o each);
        grad_w1, grad_w2 and the lr·grad scratch; the result's weights and loss curve. Runs are
        sequential, but each earlier run's result (weights and loss curve) is kept for comparison. */
@@ -50,8 +45,8 @@ int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, si
     ok = ok && add_ok(dh, ho, &kept) && add_ok(kept, steps, &kept) &&
          mul_ok(kept, runs ? runs - 1 : 0, &others) && add_ok(total, others, &total);
     if (!ok || total > SG_TRAIN_MAX_BYTES / sizeof(float))
-        FAIL("sizes N=%zu D=%zu H=%zu O=%zu steps=%zu (%zu run%s) need more than the limit of %zu MiB", n, d,
-             h, o, steps, runs, runs == 1 ? "" : "s", SG_TRAIN_MAX_BYTES >> 20);
+        SG_FAIL("sizes N=%zu D=%zu H=%zu O=%zu steps=%zu (%zu run%s) need more than the limit of %zu MiB", n,
+                d, h, o, steps, runs, runs == 1 ? "" : "s", SG_TRAIN_MAX_BYTES >> 20);
     return 0;
 }
 
@@ -72,7 +67,7 @@ int sg_train_alloc(sg_train_data *t, size_t n, size_t d, size_t h, size_t o, cha
     t->w2 = malloc(h * o * sizeof(float));
     if (!t->x || !t->y || !t->w1 || !t->w2) {
         sg_train_data_free(t);
-        FAIL("out of memory");
+        SG_FAIL("out of memory");
     }
     return 0;
 }
@@ -99,7 +94,7 @@ int sg_train_random(sg_train_data *t, size_t n, size_t d_in, size_t h, size_t o,
                     size_t err_len)
 {
     if (d_in == SIZE_MAX)
-        FAIL("d-in too large");
+        SG_FAIL("d-in too large");
     if (sg_train_alloc(t, n, d_in + 1, h, o, err, err_len) != 0)
         return -1;
     sg_rng r;
@@ -107,7 +102,7 @@ int sg_train_random(sg_train_data *t, size_t n, size_t d_in, size_t h, size_t o,
     float *raw = malloc((n * d_in + 1) * sizeof(float)); /* +1: never malloc(0) */
     if (!raw) {
         sg_train_data_free(t);
-        FAIL("out of memory");
+        SG_FAIL("out of memory");
     }
     sg_rng_fill_normal(&r, raw, n * d_in);
     append_bias(t->x, raw, n, d_in);

@@ -17,19 +17,8 @@
 
 enum { BLOCK = 1 << 16, BLOCKS = 1 << 16 };
 
-static float f32(uint32_t b)
-{
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static uint32_t bits(float f)
-{
-    uint32_t b;
-    memcpy(&b, &f, sizeof b);
-    return b;
-}
+#define f32  sgt_f32
+#define bits sgt_bits
 
 static uint32_t rule_bf16(uint32_t b)
 {
