@@ -27,7 +27,10 @@ static void usage(FILE *out)
             "usage: simdgrad <command> [options]   (simdgrad <command> --help for details)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nSIMDGRAD_ISA=<scalar|avx2|avx512|neon|sve> forces the kernels' ISA.\n");
+    fprintf(out, "\nSIMDGRAD_ISA=<");
+    for (int i = 0; i < SG_ISA_COUNT; i++) /* the ISA list's names (simdgrad.h) */
+        fprintf(out, "%s%s", i ? "|" : "", sg_isa_name((sg_isa)i));
+    fprintf(out, "> forces the kernels' ISA.\n");
 }
 
 bool sg_cli_validate_only;
