@@ -18,6 +18,11 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, err_len, fmt, ap);
     va_end(ap);
+    /* Names decoded from JSON may hold control characters ("\n" in a case name): the reason must
+       stay one line for every caller, not only those that print through sg_cli_error. */
+    for (char *c = err; err_len && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return -1;
 }
 
