@@ -64,8 +64,20 @@ static void run_elementwise(sgb_state *st, void *p)
     float *block = sgb_alloc_set(c->n, (int)(d->n_in + d->n_out), arr);
     const void *in[SG_ELTWISE_MAX_STREAMS];
     void *out[SG_ELTWISE_MAX_STREAMS];
-    for (unsigned i = 0; i < d->n_in + d->n_out; i++)
+    for (unsigned i = 0; i < d->n_in + d->n_out; i++) {
+        if (i < d->n_in && d->in[i] == SG_ELT_MASK2) {
+            /* A packed-code input holds what relu_mask writes for data like relu_grad's h (every 8th
+               value ±0, no NaN): random bytes would make one code in four NaN, and relu_grad_mask
+               would read y for nearly every group, timing a case training never produces. */
+            float *h = sgb_alloc(c->n), *hr = sgb_alloc(c->n);
+            sgb_fill(h, c->n, 11, true);
+            sg_kernels_get(SG_ISA_SCALAR)->relu_mask(c->n, h, hr, (uint8_t *)arr[i]);
+            free(h);
+            free(hr);
+            continue;
+        }
         sgb_fill(arr[i], c->n, 11 + i, i == 0);
+    }
     for (unsigned i = 0; i < d->n_in; i++)
         in[i] = arr[i];
     for (unsigned i = 0; i < d->n_out; i++)
