@@ -104,26 +104,10 @@ static void cpu_model_probe(char *buf, size_t len)
         return;
     }
     static const char *const keys[] = {"model name", "Hardware", "CPU part", "cpu model", NULL};
-    snprintf(buf, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    for (const char *const *key = keys; *key; key++) {
-        rewind(f);
-        while (fgets(line, sizeof line, f)) {
-            const char *colon = strchr(line, ':');
-            if (strncmp(line, *key, strlen(*key)) != 0 || !colon)
-                continue;
-            colon++;
-            while (*colon == ' ' || *colon == '\t')
-                colon++;
-            sg_cpu_model_clean(colon, buf, len);
-            fclose(f);
+    for (const char *const *key = keys; *key; key++)
+        if (sg_cpuinfo_field(*key, buf, len))
             return;
-        }
-    }
-    fclose(f);
+    snprintf(buf, len, "unknown");
 }
 #endif
 
