@@ -2,11 +2,7 @@
  * (Google Benchmark) and therefore a separate program. This execs it with the same arguments:
  * $SIMDGRAD_BENCH, else next to this binary when installed, else the build tree's bench/. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/proc.h"
@@ -21,16 +17,6 @@ int sg_cmd_bench(int argc, char **argv)
         return sg_cli_error(
             "bench", "simdgrad-bench not found next to this program or in ../bench/; it is built when "
                      "Google Benchmark is found (meson setup -Dbench=enabled, Debian: libbenchmark-dev)");
-    /* argv[0] is "bench"; the rest is simdgrad-bench's command line. */
-    char **args = calloc((size_t)argc + 1, sizeof *args);
-    if (!args)
-        return sg_cli_error("bench", "out of memory");
-    args[0] = (char *)path;
-    for (int i = 1; i < argc; i++)
-        args[i] = argv[i];
-    fflush(NULL);
-    execv(path, args);
-    const int e = errno;
-    free(args);
-    return sg_cli_error("bench", "cannot run %s: %s", path, strerror(e));
+    const char *lead[] = {path};
+    return sg_exec_helper("bench", lead, 1, argc, argv);
 }

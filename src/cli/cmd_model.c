@@ -4,11 +4,8 @@
  * else the copy meson puts next to this binary. The build to model is the one this binary belongs
  * to (--build <its directory>/..) unless the caller names one. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/proc.h"
@@ -32,22 +29,7 @@ int sg_cmd_model(int argc, char **argv)
             has_build = 1;
     char build[4096];
     snprintf(build, sizeof build, "%s/..", sg_exe_dir());
-    /* python3 tool [--build DIR] args... NULL */
-    char **args = calloc((size_t)argc + 5, sizeof *args);
-    if (!args)
-        return sg_cli_error("model", "out of memory");
-    int n = 0;
-    args[n++] = (char *)python;
-    args[n++] = tool;
-    if (!has_build) {
-        args[n++] = "--build";
-        args[n++] = build;
-    }
-    for (int i = 1; i < argc; i++)
-        args[n++] = argv[i];
-    fflush(NULL);
-    execv(python, args);
-    const int e = errno;
-    free(args);
-    return sg_cli_error("model", "cannot run %s: %s", python, strerror(e));
+    /* python3 tool [--build DIR] args... */
+    const char *lead[] = {python, tool, "--build", build};
+    return sg_exec_helper("model", lead, has_build ? 2 : 4, argc, argv);
 }

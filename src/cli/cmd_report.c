@@ -4,11 +4,8 @@
  * $SIMDGRAD_REPORT, else in the build tree (meson copies it to <build>/tools/report/), else where
  * 'meson install' puts it (<prefix>/share/simdgrad/report/). */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/proc.h"
@@ -28,16 +25,6 @@ int sg_cmd_report(int argc, char **argv)
     const char *python = getenv("SIMDGRAD_PYTHON");
     if (!python || !*python)
         python = "/usr/bin/python3";
-    char **args = calloc((size_t)argc + 2, sizeof *args);
-    if (!args)
-        return sg_cli_error("report", "out of memory");
-    args[0] = (char *)python;
-    args[1] = (char *)script;
-    for (int i = 1; i < argc; i++) /* argv[0] is "report" */
-        args[i + 1] = argv[i];
-    fflush(NULL);
-    execv(python, args);
-    const int e = errno;
-    free(args);
-    return sg_cli_error("report", "cannot run %s: %s", python, strerror(e));
+    const char *lead[] = {python, script};
+    return sg_exec_helper("report", lead, 2, argc, argv);
 }

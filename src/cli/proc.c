@@ -168,3 +168,20 @@ const char *sg_last_line(const char *text, size_t len, char *buf, size_t buf_len
     snprintf(buf, buf_len, "%.*s", (int)(end - start), text + start);
     return buf;
 }
+
+int sg_exec_helper(const char *cmd, const char *const *lead, int n_lead, int argc, char **argv)
+{
+    char **args = calloc((size_t)(n_lead + argc), sizeof *args);
+    if (!args)
+        return sg_cli_error(cmd, "out of memory");
+    int n = 0;
+    for (int i = 0; i < n_lead; i++)
+        args[n++] = (char *)lead[i];
+    for (int i = 1; i < argc; i++)
+        args[n++] = argv[i];
+    fflush(NULL);
+    execv(lead[0], args);
+    const int e = errno;
+    free(args);
+    return sg_cli_error(cmd, "cannot run %s: %s", lead[0], strerror(e));
+}

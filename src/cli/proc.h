@@ -17,6 +17,11 @@ const char *sg_exe_dir(void);
    NULL when none of these exists; otherwise possibly a static buffer. */
 const char *sg_find_helper(const char *explicit_path, const char *env, const char *name, const char *subdir);
 
+/* Replaces this process with lead[0] run as lead[0..n_lead) followed by argv[1..argc) (argv[0] is
+   the subcommand's own name): how `simdgrad bench`, `report` and `model` hand over to their helper
+   program. Returns only on failure, with the one-line error of `cmd` (exit code 2). */
+int sg_exec_helper(const char *cmd, const char *const *lead, int n_lead, int argc, char **argv);
+
 /* Removes dir and the files directly in it (no recursion: our temp dirs are flat). */
 void sg_remove_tree(const char *dir);
 
