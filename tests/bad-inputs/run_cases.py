@@ -29,14 +29,8 @@ import struct
 import subprocess
 import sys
 import tempfile
-
-
-def known_isas():
-    """The names of SG_ISA_LIST in src/simdgrad.h, in list order (the single ISA list)."""
-    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "simdgrad.h")
-    with open(header) as f:
-        rows = [line.strip() for line in f if line.strip().startswith("X(") and not line.strip().startswith("X(ctx")]
-    return [row[2:].split(",")[1].strip() for row in rows]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from sg_lists import known_isas  # noqa: E402
 
 
 def npy(dict_text, data=b"", major=1):
