@@ -49,6 +49,8 @@ static void run_fma(sgb_state *st, void *p)
     while (sgb_keep_running_batch(st, 1))
         flops = c->fn(rounds);
     sgb_counter_rate(st, "FLOP/s", flops);
+    if (sgb_clock_hz() > 0)
+        sgb_counter_rate_value(st, "FLOP/cycle", flops / sgb_clock_hz(), 1.0);
 }
 
 typedef struct bw_ctx {
@@ -81,15 +83,14 @@ static void run_bw(sgb_state *st, void *p)
         }
     }
     sgb_ceiling_sink = s;
-    sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-    sgb_counter_rate(st, "elements/s", (double)c->n);
+    sgb_counters(st, c->meta, (double)c->n);
     free(block);
 }
 
 static void add_fma(const char *isa, sgb_fma_fn fn)
 {
     fma_ctx *c = sgb_ctx_alloc(sizeof *c);
-    c->meta = sgb_meta_add("ceiling_fma", isa, "", 0, 0, SGB_L1, SGB_BW_READ);
+    c->meta = sgb_meta_add("ceiling_fma", isa, "", 0, 0, -1, SGB_BW_READ);
     c->fn = fn;
     sgb_register_meta(c->meta, run_fma, c, 0, NULL, NULL);
 }
@@ -141,6 +142,15 @@ void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick)
 
 void sgb_register_ceilings(const sgb_topo *t, bool quick)
 {
+    /* The clock first, so every benchmark can give its rates per cycle too; it lands in the JSON
+       context (read before the first benchmark runs). */
+    char ghz[32];
+    if (sgb_clock_measure() > 0) {
+        snprintf(ghz, sizeof ghz, "%.3f", sgb_clock_hz() / 1e9);
+        sgb_context("clock_ghz_measured", ghz);
+        sgb_context("clock_method", "dependent integer add chain (1 add/cycle), thread CPU time, best of 5 "
+                                    "x 64M adds, before the benchmarks (bench/clock.c)");
+    }
     ni = 0;
 #if SIMDGRAD_HAVE_AVX2
     if (sg_isa_available(SG_ISA_AVX2)) {

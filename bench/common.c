@@ -72,6 +72,8 @@ sgb_meta *sgb_meta_add(const char *kernel, const char *impl, const char *args, d
     snprintf(m->family, sizeof m->family, "%s/%s", kernel, impl);
     snprintf(m->group, sizeof m->group, "%s%s%s", kernel, *args ? "/" : "", args);
     snprintf(m->impl, sizeof m->impl, "%s", impl);
+    snprintf(m->table, sizeof m->table, "%s", kernel);
+    snprintf(m->size, sizeof m->size, "%s", args);
     m->flops = flops;
     m->bytes = bytes;
     m->level = level;
@@ -96,6 +98,31 @@ sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs,
     if (nargs > 0)
         sgb_args(b, nargs, names, values);
     return b;
+}
+
+void sgb_counters(sgb_state *st, const sgb_meta *m, double items)
+{
+    const double hz = sgb_clock_hz();
+    if (m->bytes > 0)
+        sgb_bytes_processed(st, m->bytes);
+    if (items > 0)
+        sgb_items_processed(st, items);
+    if (m->flops > 0)
+        sgb_counter_rate(st, "FLOP/s", m->flops);
+    if (hz > 0 && m->flops > 0)
+        sgb_counter_rate_value(st, "FLOP/cycle", m->flops / hz, 1.0);
+    if (hz > 0 && m->bytes > 0)
+        sgb_counter_rate_value(st, "bytes/cycle", m->bytes / hz, 1.0);
+    if (m->level >= 0 && m->level < SGB_LEVELS)
+        sgb_label(st, sgb_level_names[m->level]);
+}
+
+void sgb_counter_roofline(sgb_state *st, const sgb_meta *m, const char *isa)
+{
+    /* Per iteration the roofline time; over the measured time, the attained fraction. */
+    const double r = sgb_roofline_seconds_of(m, isa);
+    if (r > 0)
+        sgb_counter_rate_value(st, "roofline_%", r, 100.0);
 }
 
 /* Benchmark contexts live until the end of the run; they are kept here so they can be freed

@@ -18,14 +18,6 @@ typedef struct kctx {
     size_t m, nn, k; /* matmul */
 } kctx;
 
-/* Per iteration the roofline time; as a rate that is the attained fraction of the roofline. */
-static void roofline_counter(sgb_state *st, const kctx *c)
-{
-    const double r = sgb_roofline_seconds_of(c->meta, c->impl->peak);
-    if (r > 0)
-        sgb_counter_rate(st, "roofline", r);
-}
-
 /* The timed loop of each family. A descriptor's call adapter is one indirect call more than calling
    the table entry, which at L1 sizes (~70 ns a call) would be a visible part of the time. So the
    adapter is called once, on a stand-in table whose entries are these loops: each receives the
@@ -87,9 +79,8 @@ static void run_elementwise(sgb_state *st, void *p)
     loop_.st = st;
     loop_.batch = sgb_batch_for((double)c->n);
     d->call(&looping, c->n, in, out, params);
-    sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-    sgb_counter_rate(st, "elements/s", (double)c->n);
-    roofline_counter(st, c);
+    sgb_counters(st, c->meta, (double)c->n);
+    sgb_counter_roofline(st, c->meta, c->impl->peak);
     free(block);
 }
 
@@ -105,10 +96,8 @@ static void run_matmul(sgb_state *st, void *p)
     while (sgb_keep_running_batch(st, batch))
         for (int64_t r = 0; r < batch; r++)
             c->impl->k.matmul(c->ta, c->tb, m, n, k, a, lda, b, ldb, out, n);
-    sgb_counter_rate(st, "FLOP/s", c->meta->flops);
-    sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-    sgb_counter_rate(st, "elements/s", (double)(m * n));
-    roofline_counter(st, c);
+    sgb_counters(st, c->meta, (double)(m * n));
+    sgb_counter_roofline(st, c->meta, c->impl->peak);
     free(a);
     free(b);
     free(out);
@@ -196,6 +185,7 @@ static void register_eltwise(const sg_eltwise_desc *d, const size_t ws[SGB_LEVEL
                     /* Group by parameter and size; the implementation alone is the column. */
                     snprintf(m->impl, sizeof m->impl, "%s", impls[i].name);
                     snprintf(m->group, sizeof m->group, "%s/%s/%s", fam, param, args);
+                    snprintf(m->table, sizeof m->table, "%s/%s", fam, param);
                 }
                 c->meta = m;
                 const char *names[] = {"n"};

@@ -147,7 +147,7 @@ static void on_result(const sgb_result *r, void *user)
     for (size_t i = 0; i < r->counters; i++) {
         if (!strcmp(r->counter_names[i], "FLOP/s"))
             flops = r->counter_values[i];
-        else if (!strcmp(r->counter_names[i], "bytes/s"))
+        else if (!strcmp(r->counter_names[i], "bytes_per_second"))
             bytes = r->counter_values[i];
     }
     n_errors += r->error;

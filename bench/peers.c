@@ -55,12 +55,8 @@ typedef struct pctx {
 #if SGB_HAVE_OPENBLAS || SGB_HAVE_DNNL
 static void matmul_counters(sgb_state *st, const pctx *c)
 {
-    const double r = sgb_roofline_seconds_of(c->meta, NULL);
-    if (r > 0)
-        sgb_counter_rate(st, "roofline", r);
-    sgb_counter_rate(st, "FLOP/s", c->meta->flops);
-    sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-    sgb_counter_rate(st, "elements/s", (double)(c->m * c->n));
+    sgb_counters(st, c->meta, (double)(c->m * c->n));
+    sgb_counter_roofline(st, c->meta, NULL);
 }
 
 static pctx *add_peer_matmul(const sgb_topo *t, const char *impl, const sgb_shape *s, sgb_fn fn)
@@ -359,11 +355,8 @@ static void run_dnnl_relu(sgb_state *st, void *p)
         if (!right) {
             sgb_skip(st, "oneDNN eltwise ReLU gave a wrong result");
         } else {
-            sgb_counter_rate(st, "bytes/s", c->meta->bytes);
-            sgb_counter_rate(st, "elements/s", (double)n);
-            const double r = sgb_roofline_seconds_of(c->meta, NULL);
-            if (r > 0)
-                sgb_counter_rate(st, "roofline", r);
+            sgb_counters(st, c->meta, (double)n);
+            sgb_counter_roofline(st, c->meta, NULL);
         }
     }
     dnnl_memory_destroy(hm);
@@ -487,6 +480,7 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
         sgb_meta *m = sgb_meta_add("relu_grad", "onednn/g0:0", args, 0, 12.0 * c->n, l, SGB_BW_ADD);
         snprintf(m->impl, sizeof m->impl, "onednn");
         snprintf(m->group, sizeof m->group, "relu_grad/g0:0/%s", args);
+        snprintf(m->table, sizeof m->table, "relu_grad/g0:0");
         c->meta = m;
         values[0] = (int64_t)c->n;
         sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);

@@ -36,6 +36,13 @@ size_t sgb_eltwise_elems(const struct sg_eltwise_desc *d, size_t ws);
 /* The cache level a footprint of `bytes` fits in (thresholds: whole L1d, L2, L3). */
 int sgb_level_of(const sgb_topo *t, size_t bytes);
 
+/* ---- The core clock (bench/clock.c) ---- */
+/* Measures this thread's core clock in Hz (dependent integer adds per thread-CPU second, best of 5
+   runs of ~20 ms) and keeps it for sgb_clock_hz; 0 where there is no such loop (not x86-64 or
+   AArch64), and the per-cycle counters are then left out. */
+double sgb_clock_measure(void);
+double sgb_clock_hz(void); /* the last measured value; 0 before */
+
 /* ---- Roofline arithmetic (bench/roofline.c, pure) ---- */
 /* The shortest time the machine allows: max(flops/peak, bytes/bandwidth), in seconds. */
 double sgb_roofline_seconds(double flops, double bytes, double peak_flops, double bandwidth);
@@ -105,8 +112,10 @@ typedef struct sgb_meta {
     char group[96];  /* the name without the implementation component */
     char impl[24];   /* "avx2", "scalar", "openblas", ... */
     double flops, bytes;
-    int level;   /* working-set level the footprint fits in */
-    int pattern; /* SGB_BW_* used for the roofline */
+    char table[64]; /* the per-kernel table it belongs to: "relu", "relu_grad/g0:0.5", "matmul_nn" */
+    char size[48];  /* its row there: the args, "n:2048" or "m:4/n:30/k:3" */
+    int level;      /* working-set level the footprint fits in; -1: not sized by a cache (train, FMA peak) */
+    int pattern;    /* SGB_BW_* used for the roofline */
 } sgb_meta;
 /* Records metadata; returns a stable pointer (benchmarks may use it as context). */
 sgb_meta *sgb_meta_add(const char *kernel, const char *impl, const char *args, double flops, double bytes,
@@ -117,11 +126,23 @@ const sgb_meta *sgb_meta_find(const char *name);
 sgb_bench *sgb_register_meta(const sgb_meta *m, sgb_fn fn, void *ctx, int nargs, const char *const *names,
                              const int64_t *values);
 
+/* ---- The counters of a timed benchmark (bench/common.c) ---- */
+/* After the timed loop: Google Benchmark's standard bytes_per_second (m->bytes per call) and
+   items_per_second (`items` per call: elements, C elements, steps), the custom FLOP/s (m->flops per
+   call), FLOP/cycle and bytes/cycle at the run's measured clock (sgb_clock_hz), and the label: the
+   cache level of the working set (L1, L2, L3, DRAM) when m->level >= 0, so rows of machines with
+   other cache sizes (relu/avx2/n:2048 here, n:3072 there) can be matched. A zero amount, or no
+   clock, leaves its counters out. */
+void sgb_counters(sgb_state *st, const sgb_meta *m, double items);
+/* roofline_%: the attained percentage of the roofline (sgb_roofline_seconds_of with the FMA peak of
+   isa; NULL: the widest measured), left out when a ceiling it needs was not measured in this run. */
+void sgb_counter_roofline(sgb_state *st, const sgb_meta *m, const char *isa);
+
 /* ---- Results and summary (bench/summary.c) ---- */
 void sgb_results_add(const char *name, double seconds, bool error, double flops_rate, double bytes_rate);
 /* The roofline time of one call of m (seconds) from the ceilings measured so far in this run,
    with the FMA peak of isa (NULL: the widest measured); 0 when a needed ceiling is missing.
-   Published as the rate counter "roofline", it reads as the attained fraction of the roofline. */
+   Published as roofline_% (sgb_counter_roofline). */
 double sgb_roofline_seconds_of(const sgb_meta *m, const char *isa);
 /* Writes the Markdown summary of everything recorded so far to f after the given header; 0, or -1
    on a write error. */

@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <cmath>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,13 +29,53 @@ benchmark::internal::Benchmark *B(sgb_bench *b)
     return reinterpret_cast<benchmark::internal::Benchmark *>(b);
 }
 
+// Counters registered with sgb_counter_rate_value: name -> scale. Google Benchmark finishes a rate
+// counter (value / seconds) before any reporter sees it, so the reporters below turn those into
+// plain values there, and the console, the JSON and the C callback all get the same number.
+std::map<std::string, double> &rate_values()
+{
+    static std::map<std::string, double> m;
+    return m;
+}
+
+std::vector<benchmark::BenchmarkReporter::Run>
+as_values(const std::vector<benchmark::BenchmarkReporter::Run> &runs)
+{
+    std::vector<benchmark::BenchmarkReporter::Run> out(runs);
+    for (auto &r : out)
+        for (auto &kv : r.counters) {
+            const auto it = rate_values().find(kv.first);
+            if (it == rate_values().end())
+                continue;
+            // A cv aggregate is already a ratio (stddev / mean): no scale, only the "/s" goes.
+            if (r.aggregate_unit != benchmark::kPercentage)
+                kv.second.value *= it->second;
+            kv.second.flags = benchmark::Counter::kDefaults;
+        }
+    return out;
+}
+
+// The display reporter --benchmark_format asks for, seeing the converted counters.
+class ValuesDisplay : public benchmark::BenchmarkReporter
+{
+  public:
+    ValuesDisplay() : inner_(benchmark::CreateDefaultDisplayReporter()) {}
+    bool ReportContext(const Context &c) override { return inner_->ReportContext(c); }
+    void ReportRuns(const std::vector<Run> &runs) override { inner_->ReportRuns(as_values(runs)); }
+    void Finalize() override { inner_->Finalize(); }
+
+  private:
+    benchmark::BenchmarkReporter *inner_; // Google Benchmark's static instance, never freed
+};
+
 // Forwards to the JSON reporter and hands each run to C as it completes.
 class CapturingJSON : public benchmark::JSONReporter
 {
   public:
     CapturingJSON(sgb_result_fn fn, void *user) : fn_(fn), user_(user) {}
-    void ReportRuns(const std::vector<Run> &runs) override
+    void ReportRuns(const std::vector<Run> &raw) override
     {
+        const std::vector<Run> runs = as_values(raw);
         benchmark::JSONReporter::ReportRuns(runs);
         if (!fn_)
             return;
@@ -105,7 +147,25 @@ void sgb_counter_rate(sgb_state *st, const char *name, double per_iteration)
     S(st).counters[name] = benchmark::Counter(per_iteration, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void sgb_counter_rate_value(sgb_state *st, const char *name, double per_iteration, double scale)
+{
+    rate_values().emplace(name, scale);
+    sgb_counter_rate(st, name, per_iteration);
+}
+
 void sgb_counter(sgb_state *st, const char *name, double value) { S(st).counters[name] = value; }
+
+void sgb_bytes_processed(sgb_state *st, double per_iteration)
+{
+    S(st).SetBytesProcessed(std::llround(per_iteration * double(S(st).iterations())));
+}
+
+void sgb_items_processed(sgb_state *st, double per_iteration)
+{
+    S(st).SetItemsProcessed(std::llround(per_iteration * double(S(st).iterations())));
+}
+
+void sgb_label(sgb_state *st, const char *label) { S(st).SetLabel(label); }
 void sgb_skip(sgb_state *st, const char *message) { S(st).SkipWithError(message); }
 
 void sgb_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
@@ -200,7 +260,8 @@ size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user)
     // without it, so the path travels through the flag; /dev/null when nobody wants the file.
     set_flag(std::string("--benchmark_out=") + (json_path ? json_path : "/dev/null"));
     CapturingJSON file(on_result, user);
-    return benchmark::RunSpecifiedBenchmarks(nullptr, &file);
+    ValuesDisplay display;
+    return benchmark::RunSpecifiedBenchmarks(&display, &file);
 }
 
 void sgb_shutdown(void) { benchmark::Shutdown(); }

@@ -35,8 +35,19 @@ void sgb_resume(sgb_state *st);
 void sgb_set_iteration_time(sgb_state *st, double seconds); /* with sgb_use_manual_time */
 /* A counter reported as amount-per-iteration × iterations / seconds (e.g. "FLOP/s"). */
 void sgb_counter_rate(sgb_state *st, const char *name, double per_iteration);
+/* A counter computed like a rate (per_iteration × iterations / seconds) but reported as that rate ×
+   scale, a plain number: Google Benchmark would print a rate with "/s" and SI prefixes
+   (roofline=8.49891m/s). For FLOP/cycle (per_iteration = FLOPs / clock Hz) and roofline_%
+   (per_iteration = roofline seconds, scale 100). A name keeps the scale it was first given. */
+void sgb_counter_rate_value(sgb_state *st, const char *name, double per_iteration, double scale);
 /* A plain counter, reported as is (e.g. a flag or a size). */
 void sgb_counter(sgb_state *st, const char *name, double value);
+/* Google Benchmark's standard bytes_per_second / items_per_second, from per-iteration amounts; call
+   after the timed loop (they need the iteration count). */
+void sgb_bytes_processed(sgb_state *st, double per_iteration);
+void sgb_items_processed(sgb_state *st, double per_iteration);
+/* The run's label (the JSON's "label", the end of the console line). */
+void sgb_label(sgb_state *st, const char *label);
 void sgb_skip(sgb_state *st, const char *message);
 
 /* Process-wide. */

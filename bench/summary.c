@@ -129,8 +129,103 @@ static void ratio(FILE *f, const res *num, const res *den)
         fprintf(f, " – |");
 }
 
+static const char *level_name(const sgb_meta *m)
+{
+    return m->level >= 0 && m->level < SGB_LEVELS ? sgb_level_names[m->level] : "–";
+}
+
+/* FLOP/cycle for matmul and train, bytes/cycle for the elementwise kernels: the rate column at the
+   measured clock, so two machines' rows compare across clock speeds. */
+static void per_cycle(FILE *f, const sgb_meta *m, double seconds, double hz)
+{
+    if (!(hz > 0) || !(seconds > 0))
+        fprintf(f, " – |");
+    else if (m->flops > 0)
+        fprintf(f, " %.2f FLOP |", m->flops / seconds / hz);
+    else
+        fprintf(f, " %.1f B |", m->bytes / seconds / hz);
+}
+
+/* Per kernel (relu, relu_grad/g0:0.5, matmul_nn, ...), a size × implementation matrix of rates: the
+   headline shows only the best ISA, this every ISA against the baselines and peers. Columns in a
+   fixed order: scalar, auto_*, the hand-written ISAs, then the peers. */
+static void write_isa_tables(FILE *f)
+{
+    static const char *const peers[] = {"openblas", "openblas_skx", "onednn"};
+    const sgb_impl *impls;
+    const size_t ni = sgb_impls(&impls);
+    const char *cols[32];
+    size_t nc = 0;
+    for (int pass = 0; pass < 2; pass++) /* the baselines (scalar, auto_*) first, then simdgrad's */
+        for (size_t i = 0; i < ni && nc < 29; i++)
+            if (impls[i].hand == (pass == 1))
+                cols[nc++] = impls[i].name;
+    for (int p = 0; p < 3; p++)
+        cols[nc++] = peers[p];
+
+    fprintf(f, "\n### Per kernel: size × implementation\n\nRate of every implementation (GB/s for the "
+               "elementwise kernels, GFLOP/s for matmul and train), best repetition; **bold**: the best of "
+               "simdgrad's own ISAs; –: not run.\n");
+    for (size_t i = 0; i < n_all; i++) {
+        const sgb_meta *m = all[i].meta;
+        if (!m || !strncmp(m->name, "ceiling_", 8))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = all[j].meta && !strcmp(all[j].meta->table, m->table);
+        if (seen)
+            continue;
+        /* The columns this kernel has a result for. */
+        bool used[32] = {false};
+        for (size_t j = i; j < n_all; j++)
+            if (all[j].meta && !all[j].error && !strcmp(all[j].meta->table, m->table))
+                for (size_t c = 0; c < nc; c++)
+                    used[c] |= !strcmp(all[j].meta->impl, cols[c]);
+        fprintf(f, "\n#### %s (%s)\n\n| size | level |", m->table, m->flops > 0 ? "GFLOP/s" : "GB/s");
+        for (size_t c = 0; c < nc; c++)
+            if (used[c])
+                fprintf(f, " %s |", cols[c]);
+        fprintf(f, "\n|---|---|");
+        for (size_t c = 0; c < nc; c++)
+            if (used[c])
+                fprintf(f, "---|");
+        fprintf(f, "\n");
+        /* One line per group (size) of this kernel, in run order. */
+        for (size_t j = i; j < n_all; j++) {
+            const sgb_meta *g = all[j].meta;
+            if (!g || strcmp(g->table, m->table))
+                continue;
+            bool done = false;
+            for (size_t k = i; k < j && !done; k++)
+                done = all[k].meta && !strcmp(all[k].meta->group, g->group);
+            if (done)
+                continue;
+            const res *best = NULL;
+            for (size_t c = 0; c < nc; c++) {
+                const res *r = find(g->group, cols[c]);
+                if (r && is_hand(cols[c]) && (!best || r->seconds < best->seconds))
+                    best = r;
+            }
+            fprintf(f, "| %s | %s |", g->size, level_name(g));
+            for (size_t c = 0; c < nc; c++) {
+                if (!used[c])
+                    continue;
+                const res *r = find(g->group, cols[c]);
+                if (!r || !(r->seconds > 0)) {
+                    fprintf(f, " – |");
+                    continue;
+                }
+                const double rate = (r->meta->flops > 0 ? r->meta->flops : r->meta->bytes) / r->seconds / 1e9;
+                fprintf(f, r == best ? " **%.*f** |" : " %.*f |", r->meta->flops > 0 ? 2 : 1, rate);
+            }
+            fprintf(f, "\n");
+        }
+    }
+}
+
 static void write_body(FILE *f)
 {
+    const double hz = sgb_clock_hz();
     static const char *const peers[] = {"openblas", "openblas_skx", "onednn"};
     bool have_peer[3] = {false, false, false};
     for (size_t i = 0; i < n_all; i++)
@@ -153,14 +248,24 @@ static void write_body(FILE *f)
     fprintf(f, "\nPeak FMA GFLOP/s:");
     /* Every ISA of the list whose FMA ceiling was measured (bench/ceilings_<isa>.c). */
     for (int i = 0; i < SG_ISA_COUNT; i++)
-        if (peak_of(sg_isa_name((sg_isa)i)) > 0)
-            fprintf(f, " %s %.1f;", sg_isa_name((sg_isa)i), peak_of(sg_isa_name((sg_isa)i)) / 1e9);
-    fprintf(f, "\n\n### Kernels\n\n");
-    fprintf(f, "| kernel / size | best ISA | rate | × scalar | × auto | %% roofline |");
+        if (peak_of(sg_isa_name((sg_isa)i)) > 0) {
+            const double peak = peak_of(sg_isa_name((sg_isa)i));
+            fprintf(f, " %s %.1f", sg_isa_name((sg_isa)i), peak / 1e9);
+            if (hz > 0)
+                fprintf(f, " (%.1f FLOP/cycle)", peak / hz);
+            fprintf(f, ";");
+        }
+    if (hz > 0)
+        fprintf(f,
+                "\n\nMeasured clock: %.3f GHz (dependent integer adds per thread-CPU second before the "
+                "benchmarks, bench/clock.c); every per-cycle figure is a rate divided by it.",
+                hz / 1e9);
+    fprintf(f, "\n\n### Kernels: the best ISA\n\n");
+    fprintf(f, "| kernel / size | level | best ISA | rate | per cycle | × scalar | × auto | %% roofline |");
     for (int p = 0; p < 3; p++)
         if (have_peer[p])
             fprintf(f, " × %s |", peers[p]);
-    fprintf(f, "\n|---|---|---|---|---|---|");
+    fprintf(f, "\n|---|---|---|---|---|---|---|---|");
     for (int p = 0; p < 3; p++)
         if (have_peer[p])
             fprintf(f, "---|");
@@ -190,11 +295,12 @@ static void write_body(FILE *f)
         if (!best)
             continue;
         const sgb_meta *b = best->meta;
-        fprintf(f, "| %s | %s |", m->group, b->impl);
+        fprintf(f, "| %s | %s | %s |", m->group, level_name(m), b->impl);
         if (b->flops > 0)
             fprintf(f, " %.2f GFLOP/s |", b->flops / best->seconds / 1e9);
         else
             fprintf(f, " %.1f GB/s |", b->bytes / best->seconds / 1e9);
+        per_cycle(f, b, best->seconds, hz);
         ratio(f, find(m->group, "scalar"), best);
         ratio(f, autob, best);
         double frac = sgb_roofline_fraction(b->flops, b->bytes, peak_of(b->impl), bw_of(b->level, b->pattern),
@@ -209,14 +315,18 @@ static void write_body(FILE *f)
                 ratio(f, find(m->group, peers[p]), best);
         fprintf(f, "\n");
     }
-    fprintf(f, "\nTimes are the benchmark thread's CPU time (Google Benchmark's default; the JSON also has "
-               "real_time), the best of the repetitions. best ISA: the fastest of simdgrad's own kernels; "
-               "rate: its GFLOP/s (2·m·n·k per call) or, for "
-               "the elementwise kernels, GB/s (bytes read + written); × X: X's time / best's time, same run "
-               "(> 1: simdgrad is faster); %% roofline: max(FLOPs / peak FMA rate of that ISA, bytes / "
-               "measured bandwidth of the matching pattern at that working-set level) / measured time; the "
-               "bandwidth is the best of every ISA's streaming loops (at L3 and DRAM also with non-temporal "
-               "stores, which skip the write-allocate read).\n");
+    fprintf(f,
+            "\nTimes are the benchmark thread's CPU time (Google Benchmark's default; the JSON also has "
+            "real_time), the best of the repetitions. best ISA: the fastest of simdgrad's own kernels; "
+            "level: the cache level the working set fits in (L1, L2, L3, DRAM; the JSON's \"label\"), which "
+            "matches rows of machines with other cache sizes; "
+            "rate: its GFLOP/s (2·m·n·k per call) or, for "
+            "the elementwise kernels, GB/s (bytes read + written); per cycle: the rate over the measured "
+            "clock; × X: X's time / best's time, same run "
+            "(> 1: simdgrad is faster); %% roofline: max(FLOPs / peak FMA rate of that ISA, bytes / "
+            "measured bandwidth of the matching pattern at that working-set level) / measured time; the "
+            "bandwidth is the best of every ISA's streaming loops (at L3 and DRAM also with non-temporal "
+            "stores, which skip the write-allocate read).\n");
     fprintf(f, "\nThe scalar baseline's relu and relu_grad branch on each element's sign. Each benchmark "
                "calls them on the same data again and again, so at L1 sizes the branch predictor learns the "
                "pattern, and from L2 on, where it no longer fits, it mispredicts. This is why the × scalar "
@@ -229,6 +339,7 @@ static void write_body(FILE *f)
                 "this is run-to-run noise (the other tenants' load when each was timed, the physical pages "
                 "each buffer got), not a faster access pattern; read that row's %% as about 100%%.\n",
                 100 * (SGB_ROOF_SLACK - 1));
+    write_isa_tables(f);
 }
 
 int sgb_summary_write(FILE *f, const char *header)

@@ -33,11 +33,8 @@ static void run_train(sgb_state *st, void *p)
         }
         sg_train_result_free(&r);
     }
-    sgb_counter_rate(st, "FLOP/s", c->meta->flops);
-    sgb_counter_rate(st, "elements/s", (double)c->steps);
-    const double roof = sgb_roofline_seconds_of(c->meta, c->impl->peak);
-    if (roof > 0)
-        sgb_counter_rate(st, "roofline", roof);
+    sgb_counters(st, c->meta, (double)c->steps);
+    sgb_counter_roofline(st, c->meta, c->impl->peak);
 }
 
 void sgb_register_train(void)
@@ -60,8 +57,8 @@ void sgb_register_train(void)
             c->impl = &impls[i];
             c->steps = steps[s];
             snprintf(args, sizeof args, "steps:%zu", c->steps);
-            c->meta = sgb_meta_add("train", impls[i].name, args, step_flops * (double)c->steps, 0, SGB_L1,
-                                   SGB_BW_ADD);
+            c->meta =
+                sgb_meta_add("train", impls[i].name, args, step_flops * (double)c->steps, 0, -1, SGB_BW_ADD);
             const char *names[] = {"steps"};
             const int64_t values[] = {(int64_t)c->steps};
             sgb_register_meta(c->meta, run_train, c, 1, names, values);

@@ -34,6 +34,21 @@ def check(cond, msg):
         sys.exit("FAIL: " + msg)
 
 
+def rel(a, b):
+    return abs(a - b) / abs(b) if b else abs(a)
+
+
+def seconds(b):
+    """A run's CPU time per iteration in seconds (what Google Benchmark's rates divide by)."""
+    return b["cpu_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+
+
+def level_of(nbytes, caches):
+    """bench/sizes.c sgb_level_of, with (L1d, L2, L3 reported, L3 used) from hwloc_caches."""
+    l1, l2, l3 = caches[0], caches[1], caches[3] if len(caches) > 3 else caches[2]
+    return "L1" if nbytes <= l1 else "L2" if nbytes <= l2 else "L3" if nbytes <= l3 else "DRAM"
+
+
 def test_shim(exe):
     # relu on the scalar reference (always available) and one training-task matmul shape.
     p = run([exe, "--quick", "--no-peers", "--benchmark_format=json", "--benchmark_min_time=0.001",
@@ -46,20 +61,46 @@ def test_shim(exe):
     runs = {b["name"]: b for b in doc["benchmarks"] if b.get("run_type") == "iteration"}
     relu = [n for n in runs if n.startswith("relu/scalar/n:")]
     check(len(relu) == 2, f"expected relu at the L1 and L2 sizes, got {relu}")
+    caches = [int(x) for x in re.match(r"L1d (\d+), L2 (\d+), L3 (\d+) \(used (\d+)", ctx["hwloc_caches"]).groups()]
+    ghz = float(ctx["clock_ghz_measured"]) if "clock_ghz_measured" in ctx else None
+    check(ghz is not None or not re.search(r"avx2|neon", ctx["isas_available"]),
+          f"no measured clock in the context: {sorted(ctx)}")
+    copy_bw = {}
+    for name, b in runs.items():
+        if name.startswith("ceiling_copy/"):
+            copy_bw[b["label"]] = max(copy_bw.get(b["label"], 0), b["bytes_per_second"])
     for name in relu:
         b = runs[name]
         n = int(name.rsplit(":", 1)[1])
         check(n % 16 == 0, f"{name}: n not a multiple of 16")
-        check(b["iterations"] > 0 and b["bytes/s"] > 0 and b["elements/s"] > 0, f"{name}: counters {b}")
-        # Both are per-iteration amounts over the same time: relu moves 8 bytes per element.
-        check(abs(b["bytes/s"] / b["elements/s"] - 8.0) < 1e-9, f"{name}: bytes/s / elements/s != 8")
-        # The copy ceilings ran first in the same process, so the roofline fraction is known.
-        if any(n.startswith("ceiling_copy/") for n in runs):
-            check(b.get("roofline", 0) > 0, f"{name}: no roofline counter although ceiling_copy ran")
+        check(b["iterations"] > 0 and b["bytes_per_second"] > 0 and b["items_per_second"] > 0, f"{name}: counters {b}")
+        check("bytes/s" not in b and "elements/s" not in b and "roofline" not in b, f"{name}: old counters {b}")
+        # Google Benchmark's standard counters are per-iteration amounts over the same CPU time: relu
+        # moves 8 bytes per element, and bytes_per_second × the time of one call is one call's bytes.
+        check(abs(b["bytes_per_second"] / b["items_per_second"] - 8.0) < 1e-9, f"{name}: bytes / items != 8")
+        check(rel(b["bytes_per_second"] * seconds(b), 8.0 * n) < 1e-6, f"{name}: bytes_per_second × time != 8n")
+        # The level is the working set's cache level with this run's own cache sizes (bench/sizes.c).
+        check(b["label"] == level_of(8 * n, caches), f"{name}: label {b.get('label')} for {8 * n} bytes, {caches}")
+        if ghz:
+            check(rel(b["bytes/cycle"], b["bytes_per_second"] / (ghz * 1e9)) < 1e-3,
+                  f"{name}: bytes/cycle {b['bytes/cycle']} != bytes_per_second / {ghz} GHz")
+        # The copy ceilings ran first in the same process, so the roofline percentage is known: relu's
+        # bound is the best copy loop of its level.
+        if b["label"] in copy_bw:
+            check(rel(b.get("roofline_%", 0), 100 * b["bytes_per_second"] / copy_bw[b["label"]]) < 1e-6,
+                  f"{name}: roofline_% {b.get('roofline_%')} != 100 × rate / copy ceiling {copy_bw[b['label']]}")
     mm = runs.get("matmul_nt/scalar/m:4/n:30/k:1")
     check(mm is not None, f"matmul_nt/scalar/m:4/n:30/k:1 missing: {sorted(runs)}")
-    # FLOP/s over C elements/s = 2·m·n·k / (m·n) = 2k = 2.
-    check(abs(mm["FLOP/s"] / mm["elements/s"] - 2.0) < 1e-9, f"matmul counters inconsistent: {mm}")
+    # FLOP/s over C elements/s = 2·m·n·k / (m·n) = 2k = 2; bytes: A, B and C once, 4·(4 + 30 + 120).
+    check(abs(mm["FLOP/s"] / mm["items_per_second"] - 2.0) < 1e-9, f"matmul counters inconsistent: {mm}")
+    check(rel(mm["bytes_per_second"] * seconds(mm), 4.0 * (4 + 30 + 120)) < 1e-6, f"matmul bytes: {mm}")
+    check(mm["label"] == "L1", f"matmul_nt 4x30x1 not labelled L1: {mm}")
+    if ghz:
+        # Per cycle = per second / the clock recorded in the context (3 decimals there).
+        check(rel(mm["FLOP/cycle"], mm["FLOP/s"] / (ghz * 1e9)) < 1e-3, f"FLOP/cycle != FLOP/s / {ghz} GHz: {mm}")
+        for name, b in runs.items():
+            if name.startswith("ceiling_fma/"):
+                check(rel(b["FLOP/cycle"], b["FLOP/s"] / (ghz * 1e9)) < 1e-3, f"{name}: FLOP/cycle {b}")
     check(any(n.startswith("ceiling_fma/") for n in runs) or "avx2" not in ctx["isas_available"],
           "no FMA ceiling on an AVX2 machine")
     if "hwloc" in ctx.get("topology_source", ""):
@@ -104,7 +145,15 @@ def test_sizes(exe):
     out = run([exe, "--list-sizes"], big).stdout
     check("l3=536870912" in out and "(clamped)" in out and "L3: working_set=33554432 " in out,
           f"clamp of a 512 MiB L3 to 64 MiB:\n{out}")
-    print("sizes: synthetic topology, override flag, environment override and clamp as expected")
+    # The cache-level labels follow the run's caches: with a 48 KiB L1d, 64³ (48 KiB of A, B and C) is
+    # an L1 product, where a 32 KiB L1d makes it L2; relu's ½·L1d and ½·L2 sizes are L1 and L2.
+    p = run([exe, "--quick", "--no-peers", "--no-pin", "--benchmark_format=json", "--benchmark_min_time=0.001",
+             "--benchmark_filter=^(relu/scalar/|matmul_nn/scalar/m:(16|64|128)/)"], env)
+    labels = {b["name"]: b.get("label") for b in json.loads(p.stdout)["benchmarks"]}
+    want = {"relu/scalar/n:3072": "L1", "relu/scalar/n:65536": "L2", "matmul_nn/scalar/m:16/n:16/k:16": "L1",
+            "matmul_nn/scalar/m:64/n:64/k:64": "L1", "matmul_nn/scalar/m:128/n:128/k:128": "L2"}
+    check(labels == want, f"cache-level labels {labels}, want {want}")
+    print("sizes: synthetic topology, override flag, environment override, clamp and level labels as expected")
 
 
 def check_ratios(doc, md):
@@ -115,7 +164,8 @@ def check_ratios(doc, md):
         return
     rows = 0
     for line in md.splitlines():
-        m = re.match(r"^\| (relu/n:\d+|matmul_nn/m:\d+/n:\d+/k:\d+) \| (\w+) \| [^|]+ \| ([\d.]+) \| ([\d.]+) \|", line)
+        m = re.match(r"^\| (relu/n:\d+|matmul_nn/m:\d+/n:\d+/k:\d+) \| L[123] \| (\w+) \| [^|]+ \| [^|]+ \| ([\d.]+) \| "
+                     r"([\d.]+) \|", line)
         if not m:
             continue
         kernel, args = m.group(1).split("/", 1)
@@ -127,6 +177,28 @@ def check_ratios(doc, md):
             check(abs(printed - ref) <= 0.006 + 1e-3 * ref, f"{line}: {printed} but the JSON gives {ref:.4f}")
         rows += 1
     check(rows >= 3, f"only {rows} relu/matmul_nn rows checked")
+
+
+def check_isa_tables(doc, md):
+    """The per-kernel size × implementation tables: one per kernel, a column per implementation that
+    ran it, a row per size with its level, and the rates those of the JSON."""
+    check("### Per kernel: size × implementation" in md, "no per-ISA tables in the summary")
+    runs = [b for b in doc["benchmarks"] if b.get("run_type") == "iteration" and not b.get("error_occurred")]
+    impls = [n.split("/")[1] for n in (b["name"] for b in runs) if n.startswith("relu/")]
+    header = re.search(r"^#### relu \(GB/s\)\n\n\| size \| level \| (.*) \|$", md, re.M)
+    check(header is not None, "no relu table")
+    cols = header.group(1).split(" | ")
+    check(cols[0] == "scalar" and set(cols) == set(impls), f"relu table columns {cols}, implementations {impls}")
+    for t in ("relu_grad/g0:0.5 (GB/s)", "matmul_nn (GFLOP/s)", "matmul_tn (GFLOP/s)", "train (GFLOP/s)"):
+        check(f"#### {t}\n" in md, f"no {t} table")
+    rows = re.findall(r"^\| (n:\d+) \| (L\d) \| (.*) \|$", md[header.start():md.index("####", header.end())], re.M)
+    check(len(rows) == 2, f"relu table rows {rows}")
+    for size, level, cells in rows:
+        for impl, cell in zip(cols, cells.split(" | ")):
+            b = next(b for b in runs if b["name"] == f"relu/{impl}/{size}")
+            check(b["label"] == level, f"relu/{impl}/{size}: level {level} in the table, {b['label']} in the JSON")
+            want = b["bytes_per_second"] / 1e9
+            check(abs(float(cell.strip("*")) - want) <= 0.051 + 1e-3 * want, f"relu/{impl}/{size}: {cell} vs {want}")
 
 
 def test_quick(simdgrad):
@@ -146,11 +218,13 @@ def test_quick(simdgrad):
             check(any(n.startswith(want) for n in names), f"{want} missing from the JSON")
         with open(os.path.join(d, hosts[0], files[1])) as f:
             md = f.read()
-        check("| kernel / size | best ISA |" in md, "summary table header missing")
+        check("| kernel / size | level | best ISA | rate | per cycle |" in md, "summary table header missing")
         if doc["context"]["isas_available"] != "scalar":
-            check(re.search(r"^\| relu/n:\d+ \| \w+ \| [\d.]+ GB/s \| [\d.]+ \|", md, re.M) is not None,
-                  "no relu row with a speed-up over scalar in the summary")
-            check(re.search(r"^\| matmul_nn/m:4/n:30/k:3 \| ", md, re.M) is not None, "training shape row missing")
+            check(re.search(r"^\| relu/n:\d+ \| L1 \| \w+ \| [\d.]+ GB/s \| [\d.]+ B \| [\d.]+ \|", md, re.M)
+                  is not None, "no relu row with bytes/cycle and a speed-up over scalar in the summary")
+            check(re.search(r"^\| matmul_nn/m:4/n:30/k:3 \| L1 \| \w+ \| [\d.]+ GFLOP/s \| [\d.]+ FLOP \| ", md, re.M)
+                  is not None, "training shape row (with FLOP/cycle) missing")
+        check_isa_tables(doc, md)
         check("## simdgrad bench (quick" in p.stdout, "the summary was not printed")
         check_ratios(doc, md)
     print(f"quick: {len(names)} benchmarks, JSON and Markdown summary written")
