@@ -34,7 +34,10 @@ def context_lines(run):
     return [f"- run: `{os.path.relpath(run.path)}` ({c.get('date', '?')}, mode {c.get('mode', '?')}, "
             f"git {c.get('git_revision', '?')})",
             f"- CPU: {c.get('cpu_model', '?')}; ISAs available: {c.get('isas_available', '?')}; "
-            f"caches: L1d {kib(l1)}, L2 {kib(l2)}, L3 {kib(l3)} (levels below are derived from these)",
+            f"caches: L1d {kib(l1)}, L2 {kib(l2)}, L3 {kib(l3)} "
+            + ("(levels below: each row's own label, made from these)" if run.labelled else
+               "(levels below are derived from these)")
+            + (f"; measured clock {run.clock_hz / 1e9:.3f} GHz" if run.clock_hz else ""),
             f"- compiler: {c.get('compiler', '?')} ({c.get('build_flags', '?')}); pinned PU "
             f"{c.get('pinned_pu', '?')}; load average at start {c.get('load_average_at_start', '?')}",
             "- peak FMA GFLOP/s: " + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in
@@ -52,7 +55,10 @@ def groups(run):
 
 
 def headline(run, lines):
-    lines += ["| kernel / size | best ISA | rate | × scalar | × auto | % roofline |", "|---|---|---|---|---|---|"]
+    # Runs that measured their clock (issue 12 on) get the rate per cycle too; older ones render as before.
+    cyc = bool(run.clock_hz)
+    lines += ["| kernel / size | best ISA | rate |" + (" per cycle |" if cyc else "") + " × scalar | × auto | % roofline |",
+              "|---|---|---|" + ("---|" if cyc else "") + "---|---|---|"]
     above = False
     for fam, size, label in groups(run):
         g = run.find(fam, size)
@@ -64,7 +70,9 @@ def headline(run, lines):
         autob = min(autos, key=lambda r: r.best) if autos else None
         sc = g.get("scalar")
         frac = run.roofline_fraction(best)
+        pc = best.per_cycle(run.clock_hz)
         lines.append(f"| {fam} {label} | {best.impl} | {fmt_rate(best.rate())} {best.rate_unit()} | "
+                     + (f"{fmt_rate(pc)} {best.per_cycle_unit()} | " if cyc else "") +
                      f"{fmt_ratio(sc.best / best.best if sc else None)} | "
                      f"{fmt_ratio(autob.best / best.best if autob else None)} | "
                      f"{fmt_pct(frac)}{' †' if frac and frac > ROOF_SLACK else ''} |")
@@ -155,14 +163,21 @@ def comparison_section(comp, label_a, label_b, lines, drawn):
         image(lines, "compare", "per-benchmark ratio")
         lines.append("The chart shows every matched elementwise and train row, the training matmuls and the NN "
                      "squares; the table has every matched row.\n")
-    lines += ["| kernel | level / shape | impl | n (a → b) | rate a | rate b | ratio | cv a | cv b | within noise |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    both_clocks = bool(comp.a.clock_hz and comp.b.clock_hz)
+    if both_clocks:
+        lines.append(f"Ratio per cycle: each rate over its run's measured clock ({comp.a.clock_hz / 1e9:.3f} and "
+                     f"{comp.b.clock_hz / 1e9:.3f} GHz), so what remains is the difference per clock cycle.\n")
+    lines += ["| kernel | level / shape | impl | n (a → b) | rate a | rate b | ratio |" + (" per cycle |" if both_clocks else "")
+              + " cv a | cv b | within noise |",
+              "|---|---|---|---|---|---|---|" + ("---|" if both_clocks else "") + "---|---|---|"]
     for p in sorted(comp.pairs, key=pair_order):
         a, b = p.a, p.b
         where = a.level if a.n is not None else ("{}x{}x{}".format(*a.shape) if a.shape else f"steps:{a.steps}")
         ns = f"{a.n} → {b.n}" if a.n is not None else ""
         lines.append(f"| {a.family} | {where} | {a.impl} | {ns} | {fmt_rate(a.rate())} {a.rate_unit()} | "
-                     f"{fmt_rate(b.rate())} {b.rate_unit()} | {p.ratio:.2f} | {fmt_pct(a.cv)} | {fmt_pct(b.cv)} | "
+                     f"{fmt_rate(b.rate())} {b.rate_unit()} | {p.ratio:.2f} | "
+                     + (f"{fmt_ratio(p.cycle_ratio)} | " if both_clocks else "") +
+                     f"{fmt_pct(a.cv)} | {fmt_pct(b.cv)} | "
                      f"{'yes' if p.within_noise else 'no'} |")
     lines.append("")
     # Listed in full (folded, there can be a hundred): a row missing from one run is a finding too.

@@ -2,9 +2,14 @@
 
 A row is one benchmark (all its repetitions): the kernel, the implementation, its size, the cache
 level its working set falls in, the best (fastest) repetition's CPU time -- the same choice
-bench/summary.c makes -- and the repetitions' spread. The level is derived from n and the run's own
-cache sizes exactly as bench/sizes.c does, so runs from machines with different caches can be
-matched by level (sgr_match.py).
+bench/summary.c makes -- and the repetitions' spread. The level is the row's Google Benchmark label
+("L1".."DRAM", written by simdgrad bench since issue 12), or for older runs derived from n and the
+run's own cache sizes exactly as bench/sizes.c does, so runs from machines with different caches can
+be matched by level (sgr_match.py).
+
+Both generations of counter names are read: bytes_per_second / items_per_second / roofline_% (Google
+Benchmark's standard counters, a percentage) and the older bytes/s / elements/s / roofline (a
+fraction); FLOP/s is the same in both.
 """
 import json
 import math
@@ -20,6 +25,23 @@ ARRAYS = {"relu": 2, "relu_grad": 3, "read": 1, "copy": 2, "add": 3}
 # relu_grad and matmul).
 PATTERN = {"relu": "copy", "relu_grad": "add"}
 PEERS = ("openblas", "openblas_skx", "onednn")
+# Counter names: (current, before issue 12).
+BYTES_RATE = ("bytes_per_second", "bytes/s")
+ITEMS_RATE = ("items_per_second", "elements/s")
+
+
+def counter(b, names):
+    """The first of the names b has, as a float; None when it has none."""
+    for k in names:
+        if k in b:
+            return float(b[k])
+    return None
+
+
+def level_label(b):
+    """The level simdgrad bench wrote as the row's label, or None (older runs, other rows)."""
+    lab = b.get("label")
+    return lab if lab in LEVELS else None
 ELTWISE = ("relu", "relu_grad")
 MATMUL_FORMS = ("matmul_nn", "matmul_tn", "matmul_nt")
 
@@ -65,6 +87,14 @@ class Row:
     def rate_unit(self):
         return "GFLOP/s" if self.flops > 0 else "GB/s"
 
+    def per_cycle(self, clock_hz):
+        """FLOP/cycle (matmul, train) or bytes/cycle (elementwise) at the run's measured clock."""
+        r = self.rate()
+        return r * 1e9 / clock_hz if r is not None and clock_hz else None
+
+    def per_cycle_unit(self):
+        return "FLOP/cycle" if self.flops > 0 else "B/cycle"
+
 
 def is_hand(impl):
     """simdgrad's own kernels: an ISA name (not scalar, auto_*, a peer)."""
@@ -80,6 +110,8 @@ class Run:
         self.peak = {}           # isa -> FMA FLOP/s (ceiling_fma)
         self.bw = {}             # (pattern, level) -> best bytes/s of every ceiling loop
         self.caches = caches_of(self.context, path)
+        self.clock_hz = clock_of(self.context)  # None for runs from before issue 12
+        self.labelled = False    # the levels came from the run's own labels
         self._read(data.get("benchmarks", []))
         if not self.rows:
             raise RunError(f"{path}: no kernel benchmarks (relu, relu_grad, matmul_*) in it")
@@ -134,7 +166,16 @@ class Run:
             row.times.append(seconds)
             if row.best is None or seconds < row.best:
                 row.best = seconds
-                row.counters = {k: b[k] for k in ("FLOP/s", "bytes/s", "roofline") if k in b}
+                row.counters = {k: b[k] for k in ("FLOP/s", "FLOP/cycle", "bytes/cycle", "roofline_%") if k in b}
+                bps = counter(b, BYTES_RATE)
+                if bps is not None:
+                    row.counters["bytes_per_second"] = bps
+                if "roofline" in b and "roofline_%" not in b:
+                    row.counters["roofline_%"] = 100 * float(b["roofline"])
+            # The level the run itself recorded wins over the one derived from n and the caches.
+            if level_label(b) and row.kernel != "train":
+                row.level = level_label(b)
+                self.labelled = True
         for row in self.rows.values():
             # Google Benchmark's own cv aggregate when it wrote one, else the repetitions' spread.
             if row.name in cv_of:
@@ -150,10 +191,11 @@ class Run:
                 self.peak[parts[1]] = max(self.peak.get(parts[1], 0.0), float(b["FLOP/s"]))
             return
         n = arg(parts, "n")
-        if what not in ARRAYS or n is None or "bytes/s" not in b:
+        bps = counter(b, BYTES_RATE)
+        if what not in ARRAYS or n is None or bps is None:
             return
-        key = (what, self.level_of(n * ARRAYS[what] * 4))
-        self.bw[key] = max(self.bw.get(key, 0.0), float(b["bytes/s"]))
+        key = (what, level_label(b) or self.level_of(n * ARRAYS[what] * 4))
+        self.bw[key] = max(self.bw.get(key, 0.0), bps)
 
     def _parse(self, name):
         parts = name.split("/")
@@ -298,6 +340,15 @@ def caches_of(ctx, path):
     if all(k in found for k in (1, 2, 3)):
         return (found[1], found[2], min(found[3], 64 << 20))
     raise RunError(f"{path}: no cache sizes in the context (hwloc_caches or caches): cannot tell the levels")
+
+
+def clock_of(ctx):
+    """The clock simdgrad bench measured at the start of the run (bench/clock.c), in Hz."""
+    try:
+        ghz = float(ctx.get("clock_ghz_measured", ""))
+    except ValueError:
+        return None
+    return ghz * 1e9 if ghz > 0 else None
 
 
 def load(path):

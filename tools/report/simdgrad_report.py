@@ -2,6 +2,7 @@
 """simdgrad report: charts (PNG + SVG) and report.md from saved `simdgrad bench --save` runs.
 
     simdgrad report RUN.json [RUN2.json ...] [--out DIR] [--labels A,B] [--agreement FILE | --no-agreement]
+    simdgrad report A.json B.json --table       # the matched comparison on stdout, compare.py-style
 
 One run: its charts and tables, written to <run dir>/report/ unless --out. Two runs: both runs'
 sections plus the comparison (the first run is the baseline "a", the second "b"), written to
@@ -46,6 +47,9 @@ def parse(argv):
     p.add_argument("--no-charts", action="store_true", help="report.md tables only (no matplotlib needed)")
     p.add_argument("--compare-only", action="store_true",
                    help="two runs: only the comparison (and agreement), when each run has its own report")
+    p.add_argument("--table", action="store_true",
+                   help="two runs: print the comparison (matched rows, geomean, unmatched counts) on stdout, "
+                        "like Google Benchmark's compare.py but matched by cache level; writes no file")
     return p.parse_args(argv)
 
 
@@ -62,6 +66,12 @@ def main(argv):
             return fail(f"--labels: want {len(runs)} non-empty names, got '{args.labels}'")
         for r, lab in zip(runs, labels):
             r.display = lab
+    if args.table:
+        if len(runs) != 2:
+            return fail("--table needs exactly two runs")
+        from sgr_match import Comparison, text_table
+        print("\n".join(text_table(Comparison(runs[0], runs[1]), labels[0], labels[1])))
+        return 0
     out = args.out
     if not out:
         base = os.path.dirname(os.path.abspath(args.runs[-1]))
