@@ -5,6 +5,7 @@
   test_report.py render    <simdgrad_report.py> <fixtures dir>   one run: files, PNG magic, SVG XML + series names
   test_report.py match     <simdgrad_report.py> <fixtures dir>   cross-level matching of Zen 4 vs Zen 3 rows
   test_report.py compare   <simdgrad_report.py> <fixtures dir>   two runs: comparison chart, unmatched rows listed
+  test_report.py newformat <simdgrad_report.py> <fixtures dir>   issue 12's counters and labels (zen3-quick.json)
   test_report.py cli       <simdgrad>           <fixtures dir>   `simdgrad report` execs the renderer; bad input
   test_report.py agreement <simdgrad-agreement> <simdgrad_report.py> <fixtures dir> <its broken-relu build>
 """
@@ -147,6 +148,88 @@ def test_match(script, fixtures):
     print(f"ok: match ({len(comp.pairs)} pairs, {len(comp.only_a)} only in zen4, geomean {comp.geomean():.3f})")
 
 
+def rewrite(fixtures, name, tmp, edit):
+    """A copy of a fixture with edit(doc) applied, in tmp; returns its path."""
+    with open(os.path.join(fixtures, name), encoding="utf-8") as f:
+        doc = json.load(f)
+    edit(doc)
+    path = os.path.join(tmp, f"{len(os.listdir(tmp))}-{name}")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    return path
+
+
+def test_newformat(script, fixtures):
+    """A run with Google Benchmark's standard counters, roofline_%, per-cycle counters, the measured
+    clock and the level labels (simdgrad bench since issue 12), alone and against an older run."""
+    sgr_run, sgr_match = load_modules(script)
+    q = sgr_run.load(os.path.join(fixtures, "zen3-quick.json"))
+    ghz = float(q.context["clock_ghz_measured"])
+    check(q.labelled and q.clock_hz == ghz * 1e9, f"labels {q.labelled}, clock {q.clock_hz}")
+    relu = q.rows["relu/avx2/n:32768"]
+    check(relu.level == "L2" and abs(relu.counters["roofline_%"] - 100 * q.roofline_fraction(relu)) < 1e-6,
+          f"relu L2: level {relu.level}, roofline_% {relu.counters.get('roofline_%')} vs "
+          f"{q.roofline_fraction(relu)} from bytes_per_second of the ceilings")
+    # bytes_per_second × time = the bytes the report counts for one call (8 per relu element).
+    check(abs(relu.counters["bytes_per_second"] * relu.best - relu.bytes) < 1e-6 * relu.bytes, "relu bytes")
+    mm = q.rows["matmul_nn/avx2/m:64/n:64/k:64"]
+    check(abs(mm.per_cycle(q.clock_hz) - mm.counters["FLOP/cycle"]) < 1e-3 * mm.counters["FLOP/cycle"],
+          f"FLOP/cycle {mm.counters['FLOP/cycle']} vs the rate over {ghz} GHz: {mm.per_cycle(q.clock_hz)}")
+    check(mm.level == "L2", f"64^3 with a 32 KiB L1d is L2, got {mm.level}")
+    with tempfile.TemporaryDirectory() as tmp:
+        # The label wins: caches that would put every row elsewhere change no level.
+        odd = rewrite(fixtures, "zen3-quick.json", tmp, lambda d: d["context"].update(
+            hwloc_caches="L1d 1024, L2 2048, L3 4096 (used 4096: as reported)"))
+        r = sgr_run.load(odd)
+        check(all(r.rows[k].level == q.rows[k].level for k in q.rows), "levels not from the labels")
+        # The old counter names still read (a run from before issue 12, simulated on this one).
+        def old(doc):
+            for b in doc["benchmarks"]:
+                if "bytes_per_second" in b:
+                    b["bytes/s"] = b.pop("bytes_per_second")
+                if "roofline_%" in b:
+                    b["roofline"] = b.pop("roofline_%") / 100
+                b.pop("label", None)
+            del doc["context"]["clock_ghz_measured"]
+        r = sgr_run.load(rewrite(fixtures, "zen3-quick.json", tmp, old))
+        check(r.bw == q.bw and not r.labelled and r.clock_hz is None, f"old names: bw {r.bw} vs {q.bw}")
+        check(all(r.rows[k].level == q.rows[k].level for k in q.rows), "derived levels differ from the labels")
+        check(abs(r.rows[relu.name].counters["roofline_%"] - relu.counters["roofline_%"]) < 1e-9, "roofline")
+        # Per-cycle ratio: the same run against itself at twice the clock is 1 per second, 0.5 per cycle.
+        fast = sgr_run.load(rewrite(fixtures, "zen3-quick.json", tmp, lambda d: d["context"].update(
+            clock_ghz_measured=str(2 * ghz))))
+        c = sgr_match.Comparison(q, fast)
+        check(c.pairs and all(abs(p.ratio - 1) < 1e-12 and abs(p.cycle_ratio - 0.5) < 1e-12 for p in c.pairs),
+              "per-cycle ratio")
+    # Against the older Zen 4 run: matched by level, relu L2 n 65536 with 32768; the quick run has no
+    # L3/DRAM rows and no AVX-512, so those are Zen 4's unmatched rows, and nothing is only in the quick run.
+    z4 = sgr_run.load(os.path.join(fixtures, "zen4.json"))
+    comp = sgr_match.Comparison(z4, q)
+    by_key = {p.key: p for p in comp.pairs}
+    p = by_key.get(("relu", "avx2", "L2"))
+    check(p is not None and (p.a.n, p.b.n) == (65536, 32768), "relu/avx2 L2 pair")
+    check(all(x.a.level == x.b.level for x in comp.pairs), "a pair across levels")
+    check(not comp.only_b, f"only in the quick run: {[r.name for r in comp.only_b]}")
+    lost = [r.name for r in comp.only_a
+            if not (r.n is not None and r.level in ("L3", "DRAM")) and r.impl not in ("avx512", "auto_avx512", "openblas_skx")]
+    check(not lost, f"Zen 4 rows the quick run has too went unmatched: {lost}")
+    lines = sgr_match.text_table(comp, "Zen 4", "Zen 3")
+    body = [x for x in lines if x.startswith(("relu", "matmul", "train"))]
+    check(len(body) == len(comp.pairs), f"{len(body)} table lines for {len(comp.pairs)} pairs")
+    check(any(x.startswith("relu/avx2/L2 ") and "65536 -> 32768" in x for x in body), "relu/avx2/L2 line")
+    check(any(x.startswith(f"OVERALL_GEOMEAN over the {len(comp.pairs)} matched rows: {comp.geomean():.3f}")
+              for x in lines), "geomean line")
+    need_matplotlib()
+    with tempfile.TemporaryDirectory() as out:
+        run([PY, script, os.path.join(fixtures, "zen3-quick.json"), "--out", out, "--no-agreement"])
+        with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        check("| kernel / size | best ISA | rate | per cycle |" in md and "measured clock 2.867 GHz" in md,
+              "per-cycle column and clock in report.md")
+        check_chart(out, "throughput", ["avx2", "L2"])
+    print(f"ok: newformat ({len(comp.pairs)} pairs with zen4, {len(comp.only_a)} only in zen4)")
+
+
 def test_compare(script, fixtures):
     need_matplotlib()
     with tempfile.TemporaryDirectory() as out:
@@ -188,6 +271,18 @@ def test_cli(simdgrad, fixtures):
             lines = p.stderr.strip().split("\n")
             check(len(lines) == 1 and lines[0].startswith("simdgrad report: "),
                   f"report {args}: want one 'simdgrad report: ' line, got {p.stderr!r}")
+    # The documented cross-machine command on the committed runs: every printed row is a matched pair
+    # (never a row of one machine only), and the unmatched rows are only the Zen 4's AVX-512 ones.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(fixtures)))
+    z4 = os.path.join(root, "results", "amd-epyc_avx2-avx512_4049c22c", "2026-11-26T1321Z.json")
+    z3 = os.path.join(root, "results", "amd-epyc_avx2_4049c22c", "2026-11-29T2232Z.json")
+    if os.path.exists(z4) and os.path.exists(z3):
+        p = run([simdgrad, "report", z4, z3, "--table", "--labels", "Zen 4,Zen 3"])
+        rows = [x for x in p.stdout.splitlines() if x.startswith(("relu", "matmul", "train"))]
+        check(len(rows) > 100 and f"OVERALL_GEOMEAN over the {len(rows)} matched rows" in p.stdout,
+              f"--table: {len(rows)} rows\n{p.stdout[-600:]}")
+        check("0 only in Zen 3" in p.stdout and "only in Zen 4 (auto_avx512 44, avx512 44, openblas_skx 26)" in p.stdout,
+              f"--table unmatched rows:\n{p.stdout[-400:]}")
     print("ok: cli")
 
 
@@ -241,7 +336,7 @@ def any_vector_isa(helper):
 
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
-    {"render": test_render, "match": test_match, "compare": test_compare, "cli": test_cli,
+    {"render": test_render, "match": test_match, "compare": test_compare, "cli": test_cli, "newformat": test_newformat,
      "agreement": test_agreement}[mode](*args)
 
 
