@@ -6,6 +6,7 @@
   test_report.py match     <simdgrad_report.py> <fixtures dir>   cross-level matching of Zen 4 vs Zen 3 rows
   test_report.py compare   <simdgrad_report.py> <fixtures dir>   two runs: comparison chart, unmatched rows listed
   test_report.py newformat <simdgrad_report.py> <fixtures dir>   issue 12's counters and labels (zen3-quick.json)
+  test_report.py families  <simdgrad_report.py> <fixtures dir>   every elementwise family of src/simdgrad.h in every view
   test_report.py cli       <simdgrad>           <fixtures dir>   `simdgrad report` execs the renderer; bad input
   test_report.py agreement <simdgrad-agreement> <simdgrad_report.py> <fixtures dir> <its broken-relu build>
 """
@@ -209,25 +210,125 @@ def test_newformat(script, fixtures):
     p = by_key.get(("relu", "avx2", "L2"))
     check(p is not None and (p.a.n, p.b.n) == (65536, 32768), "relu/avx2 L2 pair")
     check(all(x.a.level == x.b.level for x in comp.pairs), "a pair across levels")
-    check(not comp.only_b, f"only in the quick run: {[r.name for r in comp.only_b]}")
+    # The quick run has families the trimmed Zen 4 run lacks (relu_mask, round_*, relu_grad g0:1 ...): all
+    # their rows are unmatched and named, and nothing else is only in the quick run.
+    fa, fb = sgr_match.families_only_in(comp)
+    check(not fa and "round_fp16" in fb and "relu_grad/g0:0.5" not in fb, f"families only in one run: {fa} {fb}")
+    check(comp.only_b and all(r.family in fb for r in comp.only_b),
+          f"only in the quick run, of a family both have: {[r.name for r in comp.only_b if r.family not in fb]}")
+    check(len(comp.pairs) + len(comp.only_b) == len(q.rows), "every quick row is matched or listed")
     lost = [r.name for r in comp.only_a
             if not (r.n is not None and r.level in ("L3", "DRAM")) and r.impl not in ("avx512", "auto_avx512", "openblas_skx")]
     check(not lost, f"Zen 4 rows the quick run has too went unmatched: {lost}")
     lines = sgr_match.text_table(comp, "Zen 4", "Zen 3")
-    body = [x for x in lines if x.startswith(("relu", "matmul", "train"))]
+    body = [x for x in lines if x.split(" ")[0].count("/") >= 2 or x.startswith("train/")]
     check(len(body) == len(comp.pairs), f"{len(body)} table lines for {len(comp.pairs)} pairs")
     check(any(x.startswith("relu/avx2/L2 ") and "65536 -> 32768" in x for x in body), "relu/avx2/L2 line")
     check(any(x.startswith(f"OVERALL_GEOMEAN over the {len(comp.pairs)} matched rows: {comp.geomean():.3f}")
               for x in lines), "geomean line")
+    check(f"  families only in Zen 3: {', '.join(fb)}" in lines, "the table names the families only in one run")
     need_matplotlib()
     with tempfile.TemporaryDirectory() as out:
         run([PY, script, os.path.join(fixtures, "zen3-quick.json"), "--out", out, "--no-agreement"])
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
-        check("| kernel / size | best ISA | rate | per cycle |" in md and "measured clock 2.867 GHz" in md,
+        check("| kernel / size | best ISA | rate | per cycle |" in md and f"measured clock {ghz:.3f} GHz" in md,
               "per-cycle column and clock in report.md")
         check_chart(out, "throughput", ["avx2", "L2"])
     print(f"ok: newformat ({len(comp.pairs)} pairs with zen4, {len(comp.only_a)} only in zen4)")
+
+
+def sg_lists(fixtures):
+    sys.path.insert(0, os.path.join(os.path.abspath(fixtures), "..", "common"))
+    import sg_lists as lists
+    return lists
+
+
+def test_families(script, fixtures):
+    """Every elementwise family of src/simdgrad.h's list is read, measured against the right ceiling,
+    and charted and tabulated by every view; zen3-quick.json has all of them (make_fixtures.py)."""
+    sgr_run, sgr_match = load_modules(script)
+    elt = [f for f in sg_lists(fixtures).families() if f != "matmul"]
+    check(sorted(sgr_run.ELTWISE_ARRAYS) == sorted(elt),
+          f"sgr_run.ELTWISE_ARRAYS lists {sorted(sgr_run.ELTWISE_ARRAYS)}, src/simdgrad.h's elementwise families are {elt}")
+    path = os.path.join(fixtures, "zen3-quick.json")
+    q = sgr_run.load(path)
+    rows = sorted((r for r in q.rows.values() if r.eltwise), key=sgr_match.row_order)
+    check(list(dict.fromkeys(r.kernel for r in rows)) == elt, f"the fixture's families, in order: "
+          f"{list(dict.fromkeys(r.kernel for r in rows))}; want {elt}")
+    with open(path, encoding="utf-8") as f:
+        raw = {b["run_name"]: b for b in json.load(f)["benchmarks"] if b.get("run_type") == "iteration"}
+    for r in rows:
+        b = raw[r.name]
+        # One call's bytes, three ways: the bench's byte rate x time (what the report uses), its bytes
+        # per element (bytes_per_second / items_per_second) x n, and the table mirroring src/eltwise.c.
+        per_elem = b["bytes_per_second"] / b["items_per_second"]
+        check(r.bytes == sgr_run.eltwise_traffic(r.kernel, r.n) and abs(per_elem * r.n - r.bytes) < 1e-6 * r.bytes,
+              f"{r.name}: bytes {r.bytes}, table {sgr_run.eltwise_traffic(r.kernel, r.n)}, "
+              f"{per_elem} B/element x n {per_elem * r.n}")
+        # Same bytes and the same ceiling as the bench: the report's roofline % is the bench's own.
+        mine = 100 * q.roofline_fraction(r)
+        check(abs(b["roofline_%"] - mine) < 1e-6 * mine, f"{r.name}: roofline_% {b['roofline_%']}, report {mine} "
+              f"against the {sgr_run.eltwise_pattern(r.kernel)} ceiling")
+    # The check above can tell the ceilings apart: at L1 copy and add differ by more than 5%.
+    copy, add = q.ceiling_bw("copy", "L1"), q.ceiling_bw("add", "L1")
+    check(abs(copy / add - 1) > 0.05, f"L1 copy {copy} and add {add} too close for the ceiling check to mean much")
+    check([k for k in elt if sgr_run.eltwise_pattern(k) == "copy"] == ["relu", "relu_mask", "round_bf16", "round_fp16"],
+          "copy bounds the families with one input array")
+    with tempfile.TemporaryDirectory() as tmp:
+        # A family the report has never heard of is still read and charted, by its own byte counter.
+        def rename(doc):
+            for b in doc["benchmarks"]:
+                for k in ("name", "run_name"):
+                    b[k] = b[k].replace("round_fp16/", "round_e4m3/")
+        u = sgr_run.load(rewrite(fixtures, "zen3-quick.json", tmp, rename))
+        r = u.rows.get("round_e4m3/avx2/n:2048")
+        check(r is not None and r.eltwise and r.bytes == q.rows["round_fp16/avx2/n:2048"].bytes and r.level == "L1",
+              f"unknown family: {r and (r.bytes, r.level)}")
+    need_matplotlib()
+    fams = list(dict.fromkeys(r.family for r in rows))
+    with tempfile.TemporaryDirectory() as out:
+        run([PY, script, path, "--out", out, "--no-agreement"])
+        # One panel per family (and g0 value), titled with the ceiling drawn in it, in the run's order.
+        titles = [f"{f} ({sgr_run.eltwise_pattern(f.split('/')[0])} ceiling)" for f in fams]
+        check_chart(out, "throughput", titles + ["scalar", "auto_avx2", "avx2", "onednn"])
+        texts = svg_texts(os.path.join(out, "throughput.svg"))
+        check(texts.count(" ceiling)") == len(fams), f"{texts.count(' ceiling)')} panels for {len(fams)} families")
+        check(texts.index(titles[1]) < texts.index(titles[2]), "panels not in the run's order (g0:1 before g0:0)")
+        check("copy: relu, relu_mask, round_bf16, round_fp16; add: relu_grad, relu_grad_mask" in texts, "ceiling legend")
+        # The roofline: each family once (a swept one at its last g0, 0.5).
+        shown = [f for f in fams if "/" not in f or f.endswith("g0:0.5")]
+        check_chart(out, "roofline", shown + ["matmul square (NN)"])
+        check("relu_grad_mask/g0:1" not in svg_texts(os.path.join(out, "roofline.svg")), "one g0 per family on the roofline")
+        first = {f: next(r for r in rows if r.family == f) for f in fams}
+        check_chart(out, "speedup", [f"{f} {first[f].level} (n:{first[f].n})" for f in fams])
+        with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        for fam in fams:
+            r = first[fam]
+            check(f"#### {fam} (GB/s)" in md and f"| {fam} n:{r.n} ({r.level}) | " in md, f"report.md: {fam}")
+        check("the pattern being copy for relu, relu_mask, round_bf16, round_fp16 and add for relu_grad, "
+              "relu_grad_mask, matmul" in md, "report.md names each family's ceiling")
+    with tempfile.TemporaryDirectory() as tmp:
+        # The comparison by the rows' level labels: caches that would put every row elsewhere still pair
+        # every row of every family with itself.
+        odd = rewrite(fixtures, "zen3-quick.json", tmp, lambda d: d["context"].update(
+            hwloc_caches="L1d 1024, L2 2048, L3 4096 (used 4096: as reported)"))
+        comp = sgr_match.Comparison(q, sgr_run.load(odd))
+        check(not comp.only_a and not comp.only_b and len(comp.pairs) == len(q.rows), "labels did not pair every row")
+        out = os.path.join(tmp, "cmp")
+        run([PY, script, path, odd, "--labels", "quick,odd caches", "--compare-only", "--out", out, "--no-agreement"])
+        check_chart(out, "compare", [f"{f} {lvl} avx2" for f in fams for lvl in ("L1", "L2")])
+        # Families only one run has: named on the chart and in report.md, every row listed.
+        out = os.path.join(tmp, "cmp4")
+        run([PY, script, os.path.join(fixtures, "zen4.json"), path, "--labels", "Zen 4,Zen 3", "--compare-only",
+             "--out", out, "--no-agreement"])
+        check_chart(out, "compare", ["families only in Zen 3", "round_bf16", "relu_grad_mask/g0:0.5"])
+        with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        check("**Families only in Zen 3**" in md and "`round_fp16`" in md and "`round_fp16/avx2/n:32768`" in md,
+              "report.md names the families only in Zen 3 and lists their rows")
+    print(f"ok: families ({', '.join(fams)})")
 
 
 def test_compare(script, fixtures):
@@ -300,6 +401,9 @@ def test_agreement(helper, script, fixtures, broken):
     # The training task's kernels are always there; every other family of the list adds its rows.
     check({"relu", "relu_grad g0:1", "relu_grad g0:0", "relu_grad g0:0.5", "matmul_nn", "matmul_tn",
            "matmul_nt"} <= kernels, f"kernels {kernels}")
+    for fam in sg_lists(fixtures).families():
+        check(any(k == fam or k.startswith(fam + " ") or k.startswith(fam + "_n") for k in kernels),
+              f"family {fam} has no row in the agreement matrix ({sorted(kernels)})")
     ran = [r for r in res if r["status"] != "unavailable"]
     check(any(r["isa"] == "scalar" for r in ran), "scalar is always checked")
     for r in ran:
@@ -310,7 +414,8 @@ def test_agreement(helper, script, fixtures, broken):
     need_matplotlib()
     with tempfile.TemporaryDirectory() as out:
         run([PY, script, os.path.join(fixtures, "zen3.json"), "--out", out], env={"SIMDGRAD_AGREEMENT": helper})
-        check_chart(out, "agreement", ["relu", "matmul_nt", "scalar", "identical", "reference"])
+        check_chart(out, "agreement", ["relu", "matmul_nt", "relu_mask", "relu_grad_mask g0:0.5", "round_bf16",
+                                       "round_fp16", "scalar", "identical", "reference"])
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
         check("produced by running" in md and "agreement.json" in md, "report.md says how the matrix was made")
@@ -337,7 +442,7 @@ def any_vector_isa(helper):
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     {"render": test_render, "match": test_match, "compare": test_compare, "cli": test_cli, "newformat": test_newformat,
-     "agreement": test_agreement}[mode](*args)
+     "families": test_families, "agreement": test_agreement}[mode](*args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ files carry no date, so re-rendering the same run gives the same SVG.
 import io
 import math
 import os
+import textwrap
 
 import matplotlib
 
@@ -15,8 +16,8 @@ import matplotlib.ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 import sgr_run  # noqa: E402
-from sgr_match import pair_order  # noqa: E402
-from sgr_run import ELTWISE, LEVELS, MATMUL_FORMS, PATTERN, is_hand  # noqa: E402
+from sgr_match import families_only_in, pair_order, row_order  # noqa: E402
+from sgr_run import LEVELS, MATMUL_FORMS, eltwise_pattern, is_hand  # noqa: E402
 
 DPI = 100
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "simdgrad-report", "font.size": 9,
@@ -69,18 +70,37 @@ def fmt_bytes(b):
 
 
 def eltwise_families(run):
-    return list(dict.fromkeys(r.family for r in run.rows.values() if r.kernel in ELTWISE))
+    """Every elementwise family of the run (with its swept parameter: relu_grad/g0:0.5), in the
+    run's order: whatever families the bench timed, not a list kept here."""
+    rows = sorted((r for r in run.rows.values() if r.eltwise), key=row_order)
+    return list(dict.fromkeys(r.family for r in rows))
+
+
+def grid(count):
+    """(rows, columns) of a panel grid: one column for one panel, two up to four, then three, so
+    ten panels (six families, two of them with three g0 values) stay a readable 4 x 3 grid."""
+    cols = 1 if count == 1 else 2 if count <= 4 else 3
+    return math.ceil(count / cols), cols
+
+
+def pattern_note(fams):
+    """Which families each ceiling bounds, for the legend: 'copy: relu, round_bf16; add: relu_grad'."""
+    by = {}
+    for fam in dict.fromkeys(f.split("/")[0] for f in fams):
+        by.setdefault(eltwise_pattern(fam), []).append(fam)
+    return "; ".join(f"{p}: {', '.join(k)}" for p, k in by.items())
 
 
 def throughput(run, out_dir, stem="throughput"):
-    """GB/s vs working-set bytes per elementwise kernel, one line per implementation, the cache
-    sizes as vertical markers and each level's measured ceiling as a horizontal segment."""
+    """GB/s vs working-set bytes per elementwise family, one line per implementation, the cache
+    sizes as vertical markers and each level's measured ceiling as a horizontal segment: copy for
+    a family with one input array, add for two or more (sgr_run.eltwise_pattern, as the bench)."""
     fams = eltwise_families(run)
     if not fams:
         return []
-    cols = 2 if len(fams) > 1 else 1
-    rows = math.ceil(len(fams) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False)
+    rows, cols = grid(len(fams))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols if cols > 2 else 6.2 * cols, 3.7 * rows),
+                             squeeze=False)
     l1, l2, l3 = run.caches
     for ax, fam in zip(axes.flat, fams):
         rows_f = [r for r in run.rows.values() if r.family == fam and r.best]
@@ -92,15 +112,17 @@ def throughput(run, out_dir, stem="throughput"):
                         color=color(impl), label=impl, lw=1.4)
         lo, hi = xs_all[0] / 2, xs_all[-1] * 2
         edges = {"L1": (lo, l1), "L2": (l1, l2), "L3": (l2, l3), "DRAM": (l3, hi)}
-        pattern = PATTERN[fam.split("/")[0]]
+        pattern = eltwise_pattern(fam.split("/")[0])
         for lvl in LEVELS:
             bw = run.ceiling_bw(pattern, lvl)
-            if bw:
-                x0, x1 = edges[lvl]
+            if bw and edges[lvl][0] < hi:
+                x0, x1 = edges[lvl][0], min(edges[lvl][1], hi)
                 ax.hlines(bw / 1e9, x0, x1, colors="black", linestyles="-.", lw=1.1)
                 ax.annotate(f"{bw / 1e9:.0f}", (math.sqrt(x0 * x1), bw / 1e9), textcoords="offset points",
                             xytext=(0, 3), ha="center", fontsize=7)
         for name, size in (("L1d", l1), ("L2", l2), ("L3", l3)):
+            if not lo < size <= hi:
+                continue  # a --quick run stops at L2: an L3 marker far right would squash the panel
             ax.axvline(size, color="#999999", lw=0.8, ls=":")
             ax.annotate(f"{name} {fmt_bytes(size)}", (size, 0), xycoords=("data", "axes fraction"),
                         xytext=(-2, 3), textcoords="offset points", ha="right", fontsize=7, color="#555555")
@@ -112,30 +134,50 @@ def throughput(run, out_dir, stem="throughput"):
         ax.set_xlim(lo, hi)
         y0, y1 = ax.get_ylim()
         ax.set_ylim(y0, y1 * 1.5)  # room for the ceiling labels above the top segment
-        ax.set_title(fam)
+        ax.set_title(f"{fam} ({pattern} ceiling)")
         ax.set_xlabel("working set (bytes read + written per call)")
         ax.set_ylabel("GB/s")
         ax.grid(True, which="major", alpha=0.3)
     for ax in list(axes.flat)[len(fams):]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    # One legend for every panel: the implementations of all of them (a peer may time only relu).
+    seen = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(lab, h)
+    labels = sorted(seen, key=sgr_run.impl_order)
+    handles = [seen[lab] for lab in labels]
     handles.append(Line2D([], [], color="black", ls="-.", lw=1.1))
-    labels.append("measured ceiling (copy: relu, add: relu_grad)")
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
+    labels.append(f"measured ceiling ({pattern_note(fams)})")
+    ncol = min(len(labels), 5 if cols < 3 else 7)
+    legend_rows = math.ceil(len(labels) / ncol)
+    height = fig.get_size_inches()[1]
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False)
     fig.suptitle(f"{run.label}: elementwise throughput vs working set (best of repetitions, CPU time)")
-    fig.tight_layout(rect=(0, 0.06 if len(labels) <= 5 else 0.1, 1, 0.96))
+    fig.tight_layout(rect=(0, (0.12 + 0.2 * legend_rows) / height, 1, 1 - 0.4 / height))
     return save(fig, out_dir, stem)
+
+
+def roofline_variant(run):
+    """kernel -> the one family shown on the roofline for it. A swept family is shown at its last
+    value in the run (the bench sweeps g0 = 1, 0, 0.5: the last is the general case, a multiply);
+    the others are the same kernel with a cheaper branch and would stack on the same spot."""
+    out = {}
+    for r in sorted((r for r in run.rows.values() if r.eltwise), key=row_order):
+        out[r.kernel] = r.family
+    return out
 
 
 def roofline_points(run):
     """(kind, impl, name, intensity, GFLOP/s) for scalar and the hand-written ISAs."""
     pts = []
-    for r in run.rows.values():
+    shown = roofline_variant(run)
+    for r in sorted(run.rows.values(), key=row_order):
         if not r.best or not (r.impl == "scalar" or is_hand(r.impl)):
             continue
-        if r.kernel in ELTWISE and (r.kernel == "relu" or r.g0 == "0.5"):
+        if r.eltwise and shown.get(r.kernel) == r.family:
             ops = float(r.n)  # one operation per element (see sgr_run.Row)
-            pts.append((r.kernel, r.impl, r.name, ops / r.bytes, ops / r.best / 1e9))
+            pts.append((r.family, r.impl, r.name, ops / r.bytes, ops / r.best / 1e9))
         elif r.kernel in MATMUL_FORMS:
             m, n, k = r.shape
             if m == n == k and r.kernel != "matmul_nn":
@@ -143,6 +185,11 @@ def roofline_points(run):
             kind = "matmul square (NN)" if m == n == k else "matmul training shape"
             pts.append((kind, r.impl, r.name, r.flops / r.bytes, r.flops / r.best / 1e9))
     return pts
+
+
+# Point shapes: matmul's two kinds fixed, the elementwise families in the run's order from the rest.
+MATMUL_MARKERS = {"matmul training shape": "D", "matmul square (NN)": "s"}
+ELTWISE_MARKERS = ["o", "^", "v", "P", "X", "<", ">", "*", "h", "p", "d", "8"]
 
 
 def roofline(run, out_dir, stem="roofline"):
@@ -170,7 +217,9 @@ def roofline(run, out_dir, stem="roofline"):
         x_at = x_lo * 1.3
         ax.annotate(f"{lvl} {bw:.0f} GB/s", (x_at, x_at * bw), xytext=(2, 2), textcoords="offset points",
                     fontsize=7, color="#444444", rotation=0)
-    markers = {"relu": "o", "relu_grad": "^", "matmul training shape": "D", "matmul square (NN)": "s"}
+    kinds = list(dict.fromkeys(p[0] for p in pts if p[0] not in MATMUL_MARKERS))
+    markers = {k: ELTWISE_MARKERS[i % len(ELTWISE_MARKERS)] for i, k in enumerate(kinds)}
+    markers.update(MATMUL_MARKERS)
     for kind, impl, name, ai, rate in pts:
         ax.scatter([ai], [rate], marker=markers[kind], color=color(impl), s=28, edgecolors="black",
                    linewidths=0.4, zorder=3)
@@ -187,6 +236,8 @@ def roofline(run, out_dir, stem="roofline"):
     handles.append(Line2D([], [], color="#444444", ls="--", label="bandwidth roof (best copy/add loop)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     ax.set_title(f"{run.label}: roofline (elementwise: 1 op per element, every level; matmul: 2mnk)", fontsize=9)
+    if len(handles) > 24:  # many families and ISAs: two legend columns rather than off the figure
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False, ncol=2)
     fig.tight_layout()
     return save(fig, out_dir, stem)
 
@@ -197,7 +248,7 @@ def speedup_groups(run):
     groups = []
     for fam in eltwise_families(run):
         for lvl in LEVELS:
-            g = {r.impl: r for r in run.rows.values() if r.family == fam and r.level == lvl and r.best}
+            g = {r.impl: r for r in run.rows.values() if r.eltwise and r.family == fam and r.level == lvl and r.best}
             if g:
                 n = next(iter(g.values())).n
                 groups.append((f"{fam} {lvl} (n:{n})", g))
@@ -268,7 +319,7 @@ def compare_rows(comp):
     elt, mm = [], []
     for p in comp.pairs:
         r = p.a
-        if r.kernel in ELTWISE:
+        if r.eltwise:
             elt.append(p)
         elif r.kernel == "train" or not (r.shape[0] == r.shape[1] == r.shape[2]) or r.kernel == "matmul_nn":
             mm.append(p)
@@ -292,7 +343,7 @@ def compare(comp, out_dir, label_a, label_b, stem="compare"):
     if not panels:
         return []
     n_max = max((len(p[0]) for p in panels), default=1)
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 0.15 * n_max + 1.9), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 0.15 * n_max + 2.3), squeeze=False)
     g = comp.geomean()
     for ax, (pairs, title) in zip(axes[0], panels):
         ys = list(range(len(pairs)))
@@ -323,8 +374,15 @@ def compare(comp, out_dir, label_a, label_b, stem="compare"):
     handles.append(Line2D([], [], color="#d62728", ls="--", label=f"geomean of {len(comp.pairs)} matched rows"
                           + (f": {g:.2f}" if g else "")))
     fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False, fontsize=7)
-    fig.suptitle(f"{label_b} vs {label_a} (faded bars: within the noise band)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.5 / (0.15 * n_max + 1.9), 1, 0.98))
+    # What is not in the chart is said on it: rows and whole families only one run has.
+    fa, fb = families_only_in(comp)
+    missing = [f"unmatched rows (not shown, not in the geomean): {len(comp.only_a)} only in {label_a}, "
+               f"{len(comp.only_b)} only in {label_b}"]
+    missing += [f"families only in {lab}: {', '.join(f)}" for lab, f in ((label_a, fa), (label_b, fb)) if f]
+    note = textwrap.wrap("; ".join(missing), width=int(13 * fig.get_size_inches()[0]))
+    fig.suptitle("\n".join([f"{label_b} vs {label_a} (faded bars: within the noise band)"] + note), fontsize=9)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0.5 / height, 1, 1 - (0.1 + 0.14 * len(note)) / height))
     return save(fig, out_dir, stem)
 
 

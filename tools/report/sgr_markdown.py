@@ -3,8 +3,8 @@
 import os
 
 import sgr_run
-from sgr_match import pair_order
-from sgr_run import ELTWISE, is_hand
+from sgr_match import families_only_in, pair_order, row_order
+from sgr_run import eltwise_pattern, is_hand
 
 
 # bench/summary.c's SGB_ROOF_SLACK: more above the roof than run-to-run noise.
@@ -54,6 +54,17 @@ def groups(run):
     return out
 
 
+def patterns(run):
+    """Which measured loop bounds which kernel, in words (sgr_run.eltwise_pattern, as the bench): copy
+    for the families with one input array, add for two or more and for matmul."""
+    by = {}
+    for k in dict.fromkeys(r.kernel for r in sorted(run.rows.values(), key=row_order) if r.eltwise):
+        by.setdefault(eltwise_pattern(k), []).append(k)
+    if any(r.shape for r in run.rows.values()):
+        by.setdefault("add", []).append("matmul")
+    return " and ".join(f"{p} for {', '.join(k)}" for p, k in by.items()) or "–"
+
+
 def headline(run, lines):
     # Runs that measured their clock (issue 12 on) get the rate per cycle too; older ones render as before.
     cyc = bool(run.clock_hz)
@@ -79,8 +90,8 @@ def headline(run, lines):
         above |= bool(frac and frac > ROOF_SLACK)
     lines.append("\nbest ISA: the fastest of simdgrad's own kernels (best of the repetitions, CPU time); "
                  "× X: X's time / its time (> 1: simdgrad faster; auto = the faster auto_*); % roofline as in "
-                 "the bench summary: max(FLOPs / that ISA's FMA peak, bytes / the best copy (relu) or add "
-                 "(relu_grad, matmul) loop at that level) / time.\n")
+                 "the bench summary: max(FLOPs / that ISA's FMA peak, bytes / the best loop of the family's "
+                 f"pattern at that level) / time, the pattern being {patterns(run)}.\n")
     if above:
         lines.append(f"† above its ceiling by more than {100 * (ROOF_SLACK - 1):.0f}% (bench/summary.c marks "
                      "the same): the ceiling loops were timed at a worse moment than the kernel; read it as "
@@ -92,7 +103,7 @@ def kernel_tables(run, lines):
     fams = list(dict.fromkeys(g[0] for g in groups(run)))
     for fam in fams:
         rows = [g for g in groups(run) if g[0] == fam]
-        unit = "GB/s" if fam.split("/")[0] in ELTWISE else "GFLOP/s"
+        unit = "GB/s" if any(r.eltwise for r in run.rows.values() if r.family == fam) else "GFLOP/s"
         present = [i for i in impls if any(i in run.find(fam, s) for _, s, _ in rows)]
         lines.append(f"#### {fam} ({unit})\n")
         lines.append("| size | " + " | ".join(present) + " |")
@@ -124,8 +135,10 @@ def run_section(run, lines, prefix, drawn, level=2):
          "cache sizes; dash-dot segments: the measured ceiling of each level."),
         ("roofline", "Roofline", "roofline",
          "Roofs: each ISA's measured FMA peak (`ceiling_fma`) and each level's best streaming bandwidth (copy or "
-         "add loops, including non-temporal stores at L3/DRAM). The harness counts relu/relu_grad by bytes only; "
-         "here they are credited one operation per element, so their points sit at 1/8 and 1/12 FLOP/byte."),
+         "add loops, including non-temporal stores at L3/DRAM). The harness counts the elementwise kernels by "
+         "bytes only; here they are credited one operation per element, so each sits at 1 / its bytes per "
+         "element (relu 1/8, relu_grad 1/12 FLOP/byte); a family swept over g0 is shown at its last value, "
+         "g0 = 0.5, the general case."),
         ("speedup", "Speed-up over scalar and over the auto-vectorized build", "speed-up bars", None))
     for stem, title, alt, note in charts:
         if prefix + stem in drawn:  # a run without e.g. elementwise rows has no throughput chart
@@ -152,6 +165,11 @@ def comparison_section(comp, label_a, label_b, lines, drawn):
                  "level each run's n falls in with that run's own cache sizes — never by n; matmul by form and "
                  "shape, train by steps. Noise band: both runs' repetition spread (Google Benchmark's cv of "
                  "the CPU time, else the repetitions' stdev / mean), combined as √(cv_a² + cv_b²).\n")
+    fa, fb = families_only_in(comp)
+    for lab, fams in ((label_a, fa), (label_b, fb)):
+        if fams:
+            lines.append(f"**Families only in {lab}** (every row of them unmatched, listed below): "
+                         + ", ".join(f"`{f}`" for f in fams) + ".\n")
     lines.append(f"**Geomean over the {len(comp.pairs)} matched rows: "
                  f"{fmt_ratio(g)}**; per implementation: " +
                  ", ".join(f"{i} {fmt_ratio(comp.geomean([p for p in comp.pairs if p.a.impl == i]))}"

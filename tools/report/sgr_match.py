@@ -9,6 +9,8 @@ returned as unmatched, and the geometric mean is taken over matched rows only.
 import math
 import re
 
+import sgr_run
+
 
 def match_key(row):
     if row.n is not None:
@@ -104,23 +106,38 @@ def text_table(comp, label_a, label_b):
                  f"{comp.a.clock_hz / 1e9:.2f} and {comp.b.clock_hz / 1e9:.2f} GHz)"
     out.append(f"OVERALL_GEOMEAN over the {len(comp.pairs)} matched rows: "
                + (f"{g:.3f}" if g else "-") + gc)
+    fams = dict(zip((label_a, label_b), families_only_in(comp)))
     for lab, rows in ((label_a, comp.only_a), (label_b, comp.only_b)):
         by_impl = {}
         for r in rows:
             by_impl[r.impl] = by_impl.get(r.impl, 0) + 1
         detail = ", ".join(f"{i} {n}" for i, n in sorted(by_impl.items()))
         out.append(f"Unmatched, not in the geomean: {len(rows)} only in {lab}" + (f" ({detail})" if detail else ""))
+        if fams[lab]:
+            out.append(f"  families only in {lab}: {', '.join(fams[lab])}")
     return out
 
 
 def pair_order(p):
-    """Harness order: relu, relu_grad, matmul, train; cache level, shape or steps; implementation."""
-    import sgr_run
-    r = p.a
-    rank = ("relu", "relu_grad", "matmul", "train")
-    kind = next((i for i, k in enumerate(rank) if r.kernel.startswith(k)), len(rank))
-    return (kind, r.family, sgr_run.LEVELS.index(r.level) if r.n is not None else 0,
+    """Harness order: the elementwise families as the run has them, matmul, train; cache level,
+    shape or steps; implementation."""
+    return row_order(p.a)
+
+
+def row_order(r):
+    kind = 0 if r.eltwise else 2 if r.kernel == "train" else 1
+    return (kind, r.seq, sgr_run.LEVELS.index(r.level) if r.eltwise else 0,
             r.shape or (), r.steps or 0, sgr_run.impl_order(r.impl))
+
+
+def families_only_in(comp):
+    """(families only run a has, families only run b has): a family one run never timed (a newer
+    bench, a --benchmark_filter) is named as such, not only counted row by row."""
+    fa = {r.family for r in comp.a.rows.values()}
+    fb = {r.family for r in comp.b.rows.values()}
+    order = lambda fams, run: sorted(fams, key=lambda f: min(row_order(r) for r in run.rows.values()  # noqa: E731
+                                                             if r.family == f))
+    return order(fa - fb, comp.a), order(fb - fa, comp.b)
 
 
 def index(run):

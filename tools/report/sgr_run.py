@@ -18,12 +18,41 @@ import re
 import statistics
 
 LEVELS = ("L1", "L2", "L3", "DRAM")
-# Bytes moved per element (bench/kernels_bench.c and ceilings.c): relu reads x, writes y; relu_grad
-# reads h and dy, writes dx; the ceiling loops read / copy / add the same way.
-ARRAYS = {"relu": 2, "relu_grad": 3, "read": 1, "copy": 2, "add": 3}
-# The pattern whose measured bandwidth bounds each kernel (bench/summary.c: copy for relu, add for
-# relu_grad and matmul).
-PATTERN = {"relu": "copy", "relu_grad": "add"}
+# The ceiling loops' arrays (bench/ceilings.c): read reads one, copy reads one and writes one, add
+# reads two and writes one.
+ARRAYS = {"read": 1, "copy": 2, "add": 3}
+# Each elementwise family's arrays, mirroring src/eltwise.c's table: (inputs, outputs), each "f32"
+# (4 bytes an element) or "mask2" (a 2-bit code, four to a byte). The report takes a row's bytes
+# from the run itself (bytes_per_second x its time) and uses this only when a row has no byte rate
+# and for the ceiling that bounds the family (eltwise_pattern). tests/report checks that it lists
+# every elementwise family of src/simdgrad.h and agrees with the bytes the bench counted.
+ELTWISE_ARRAYS = {
+    "relu": (("f32",), ("f32",)),
+    "relu_grad": (("f32", "f32"), ("f32",)),
+    "relu_mask": (("f32",), ("f32", "mask2")),
+    "relu_grad_mask": (("mask2", "f32", "f32"), ("f32",)),
+    "round_bf16": (("f32",), ("f32",)),
+    "round_fp16": (("f32",), ("f32",)),
+}
+
+
+def eltwise_traffic(kernel, n):
+    """Bytes one call over n elements reads plus writes (src/eltwise.c sg_eltwise_traffic); None
+    for a family the table above does not know."""
+    arrays = ELTWISE_ARRAYS.get(kernel)
+    if arrays is None:
+        return None
+    return float(sum((n + 3) // 4 if t == "mask2" else 4 * n for t in arrays[0] + arrays[1]))
+
+
+def eltwise_pattern(kernel):
+    """The measured streaming loop that bounds a family, as bench/kernels_bench.c chooses it: copy
+    (one stream in, one out) for a family with one input array (relu, relu_mask, round_*), add (two
+    in, one out) for two or more (relu_grad, relu_grad_mask) and for a family not in the table."""
+    arrays = ELTWISE_ARRAYS.get(kernel)
+    return "copy" if arrays is not None and len(arrays[0]) <= 1 else "add"
+
+
 PEERS = ("openblas", "openblas_skx", "onednn")
 # Counter names: (current, before issue 12).
 BYTES_RATE = ("bytes_per_second", "bytes/s")
@@ -42,7 +71,6 @@ def level_label(b):
     """The level simdgrad bench wrote as the row's label, or None (older runs, other rows)."""
     lab = b.get("label")
     return lab if lab in LEVELS else None
-ELTWISE = ("relu", "relu_grad")
 MATMUL_FORMS = ("matmul_nn", "matmul_tn", "matmul_nt")
 
 
@@ -51,20 +79,27 @@ class RunError(Exception):
 
 
 class Row:
-    __slots__ = ("name", "kernel", "impl", "g0", "n", "shape", "steps", "level", "flops", "bytes",
-                 "times", "best", "cv", "counters")
+    __slots__ = ("name", "kernel", "impl", "param", "n", "shape", "steps", "level", "flops", "bytes",
+                 "times", "best", "cv", "counters", "seq")
 
     def __init__(self, name, kernel, impl):
         self.name, self.kernel, self.impl = name, kernel, impl
-        self.g0 = self.n = self.shape = self.steps = self.level = None
+        self.param = self.n = self.shape = self.steps = self.level = None
         self.flops = self.bytes = 0.0
         self.times, self.cv, self.counters = [], None, {}
         self.best = None
+        self.seq = 0             # the family's place in the run (the harness's order)
 
     @property
     def family(self):
-        """relu, relu_grad/g0:X, matmul_nn, train: what one chart line or table is about."""
-        return f"relu_grad/g0:{self.g0}" if self.kernel == "relu_grad" else self.kernel
+        """relu, relu_grad/g0:X, relu_grad_mask/g0:X, matmul_nn, train: what one chart line or table
+        is about (an elementwise kernel with its swept parameter, if it has one)."""
+        return f"{self.kernel}/{self.param}" if self.param else self.kernel
+
+    @property
+    def eltwise(self):
+        """An elementwise row: its size is n (matmul has a shape, train steps)."""
+        return self.n is not None
 
     @property
     def size_label(self):
@@ -112,9 +147,10 @@ class Run:
         self.caches = caches_of(self.context, path)
         self.clock_hz = clock_of(self.context)  # None for runs from before issue 12
         self.labelled = False    # the levels came from the run's own labels
+        self.families = []       # Row.family values in the order the run has them
         self._read(data.get("benchmarks", []))
         if not self.rows:
-            raise RunError(f"{path}: no kernel benchmarks (relu, relu_grad, matmul_*) in it")
+            raise RunError(f"{path}: no kernel benchmarks (elementwise <family>/<impl>/n:N, matmul_*, train) in it")
 
     @property
     def label(self):
@@ -139,7 +175,7 @@ class Run:
         return "DRAM"
 
     def _read(self, benchmarks):
-        cv_of = {}
+        cv_of, labelled = {}, set()
         for b in benchmarks:
             run_name = strip_suffixes(b.get("run_name", b.get("name", "")))
             if b.get("error_occurred"):
@@ -170,13 +206,24 @@ class Run:
                 bps = counter(b, BYTES_RATE)
                 if bps is not None:
                     row.counters["bytes_per_second"] = bps
+                    if row.eltwise:
+                        # The bytes the bench counted for one call: its byte rate is over this very
+                        # time, so the product is exact to rounding (mask arrays: (n+3)/4 bytes).
+                        row.bytes = float(round(bps * seconds))
                 if "roofline" in b and "roofline_%" not in b:
                     row.counters["roofline_%"] = 100 * float(b["roofline"])
             # The level the run itself recorded wins over the one derived from n and the caches.
             if level_label(b) and row.kernel != "train":
                 row.level = level_label(b)
+                labelled.add(run_name)
                 self.labelled = True
-        for row in self.rows.values():
+        for name, row in list(self.rows.items()):
+            if row.eltwise and not row.bytes:
+                del self.rows[name]  # neither a byte rate nor a known family: nothing to plot
+                continue
+            if row.eltwise and name not in labelled:
+                # Derived from the bytes the bench counted (bench/sizes.c's rule, this run's caches).
+                row.level = self.level_of(row.bytes)
             # Google Benchmark's own cv aggregate when it wrote one, else the repetitions' spread.
             if row.name in cv_of:
                 row.cv = cv_of[row.name]
@@ -203,20 +250,21 @@ class Run:
             return None
         kernel, impl = parts[0], parts[1]
         row = Row(name, kernel, impl)
-        if kernel in ELTWISE:
+        if kernel not in MATMUL_FORMS and kernel != "train":
+            # Any other family with an n: is elementwise (the bench registers every family of
+            # src/eltwise.c as <family>/<impl>[/<param>:<value>]/n:<n>), whether or not the
+            # report has heard of it.
             row.n = arg(parts, "n")
-            if row.n is None:
+            if row.n is None or arg(parts, "m") is not None:
                 return None
-            if kernel == "relu_grad":
-                g0 = [p for p in parts if p.startswith("g0:")]
-                if not g0:
-                    return None
-                row.g0 = g0[0][3:]
-            row.bytes = 4.0 * ARRAYS[kernel] * row.n
+            # A swept parameter (relu_grad's and relu_grad_mask's g0) is part of the family.
+            params = [p for p in parts[2:] if ":" in p and not p.startswith("n:")]
+            row.param = "/".join(params) or None
+            # Until the row's byte rate is read: the table's count (0 for an unknown family).
+            row.bytes = eltwise_traffic(kernel, row.n) or 0.0
             # The harness counts these kernels by bytes only; for the roofline chart one operation
-            # per element (relu's max, relu_grad's select / g0 multiply) is credited.
+            # per element (relu's max, relu_grad's select / g0 multiply, a rounding) is credited.
             row.flops = 0.0
-            row.level = self.level_of(row.bytes)
         elif kernel in MATMUL_FORMS:
             m, n, k = arg(parts, "m"), arg(parts, "n"), arg(parts, "k")
             if None in (m, n, k):
@@ -232,6 +280,9 @@ class Run:
             # train rows report FLOP/s as a counter; per-call FLOPs come from it and the time.
         else:
             return None
+        if row.family not in self.families:
+            self.families.append(row.family)
+        row.seq = self.families.index(row.family)
         return row
 
     def finish(self):
@@ -263,14 +314,14 @@ class Run:
             peak = max(self.peak.values(), default=0)
         else:
             peak = self.peak.get(isa if isa in self.peak else "scalar", 0)
-        pattern = PATTERN.get(row.kernel, "add")
+        pattern = eltwise_pattern(row.kernel) if row.eltwise else "add"
         bw = self.ceiling_bw(pattern, row.level) if row.level else None
         t = 0.0
         if row.kernel in MATMUL_FORMS:
             if not peak or not bw:
                 return None
             t = max(row.flops / peak, row.bytes / bw)
-        elif row.kernel in ELTWISE:
+        elif row.eltwise:
             if not bw:
                 return None
             t = row.bytes / bw
