@@ -319,6 +319,14 @@ def test_families(script, fixtures):
         out = os.path.join(tmp, "cmp")
         run([PY, script, path, odd, "--labels", "quick,odd caches", "--compare-only", "--out", out, "--no-agreement"])
         check_chart(out, "compare", [f"{f} {lvl} avx2" for f in fams for lvl in ("L1", "L2")])
+        # A full run's ~130 elementwise pairs go to panels side by side, a family never cut in two.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+        import sgr_charts
+        elt = sgr_charts.compare_rows(comp)[0]
+        panels = sgr_charts.split_by_family(elt, 16)
+        check(1 < len(panels) <= math.ceil(len(elt) / 16) and sum(panels, []) == elt, f"{len(panels)} panels")
+        check(all(len({p.a.family for p in a} & {p.a.family for p in b}) == 0
+                  for i, a in enumerate(panels) for b in panels[i + 1:]), "a family split over two panels")
         # Families only one run has: named on the chart and in report.md, every row listed.
         out = os.path.join(tmp, "cmp4")
         run([PY, script, os.path.join(fixtures, "zen4.json"), path, "--labels", "Zen 4,Zen 3", "--compare-only",

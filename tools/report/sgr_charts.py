@@ -326,6 +326,26 @@ def compare_rows(comp):
     return sorted(elt, key=pair_order), sorted(mm, key=pair_order)
 
 
+# Bars per comparison panel before the elementwise rows are split over several side by side: every
+# family at four levels and three or four implementations is ~130 bars, too tall for one column.
+PANEL_BARS = 72
+
+
+def split_by_family(pairs, most):
+    """The pairs in consecutive panels of about equal size, never splitting a family's rows."""
+    if not pairs:
+        return []
+    count = math.ceil(len(pairs) / most)
+    target = len(pairs) / count
+    panels, cur = [], []
+    for i, p in enumerate(pairs):
+        if cur and p.a.family != pairs[i - 1].a.family and len(cur) >= target and len(panels) < count - 1:
+            panels.append(cur)
+            cur = []
+        cur.append(p)
+    return panels + [cur]
+
+
 def pair_label(p):
     r = p.a
     if r.n is not None:
@@ -337,9 +357,10 @@ def pair_label(p):
 
 def compare(comp, out_dir, label_a, label_b, stem="compare"):
     elt, mm = compare_rows(comp)
-    panels = [(elt, "elementwise (matched by kernel, g0, implementation, cache level)"),
-              (mm, "matmul (by form and shape) and train")]
-    panels = [p for p in panels if p[0]]
+    title = "elementwise (matched by kernel, g0, implementation, cache level)"
+    panels = [(chunk, title if i == 0 else "elementwise, continued")
+              for i, chunk in enumerate(split_by_family(elt, PANEL_BARS))]
+    panels += [(mm, "matmul (by form and shape) and train")] if mm else []
     if not panels:
         return []
     n_max = max((len(p[0]) for p in panels), default=1)
