@@ -1,6 +1,7 @@
 /* See train.h. Built with -ffp-contract=off (src/meson.build): the loss, its gradient and the
  * weight update must round the same way whatever the target, so no multiply-add may be fused
  * here; only the kernels (which the contract pins down) decide about fusion. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,12 @@ static bool add_ok(size_t a, size_t b, size_t *out)
 int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, size_t runs, char *err,
                         size_t err_len)
 {
+    return sg_train_check_plan(n, d, h, o, steps, runs, false, err, err_len);
+}
+
+int sg_train_check_plan(size_t n, size_t d, size_t h, size_t o, size_t steps, size_t runs, bool rounded,
+                        char *err, size_t err_len)
+{
     if (!n || !d || !h || !o)
         SG_FAIL("sizes must be at least 1 (N=%zu, D=%zu, H=%zu, O=%zu)", n, d, h, o);
     if (steps < 1 || steps > SG_TRAIN_MAX_STEPS)
@@ -39,11 +46,17 @@ int sg_train_check_runs(size_t n, size_t d, size_t h, size_t o, size_t steps, si
     size_t nd = 0, no = 0, dh = 0, ho = 0, nh = 0, total = 0, kept = 0, others = 0;
     bool ok =
         mul_ok(n, d, &nd) && mul_ok(n, o, &no) && mul_ok(d, h, &dh) && mul_ok(h, o, &ho) && mul_ok(n, h, &nh);
-    size_t parts[] = {nd, no, dh, ho, nh, nh, nh, no, no, dh, ho, dh > ho ? dh : ho, dh, ho, steps};
+    /* Plus two floats' worth per step for the update digests and, with reduced precision (rounded),
+       one rounded copy of each matmul operand (x, w1, h_relu, w2, g, grad_h). */
+    const size_t r_ = rounded ? 1 : 0;
+    size_t parts[] = {
+        nd, no, dh,    ho,    nh,    nh,      nh,      no,      no,      dh,      ho,     dh > ho ? dh : ho,
+        dh, ho, steps, steps, steps, nd * r_, dh * r_, nh * r_, ho * r_, no * r_, nh * r_};
     for (size_t i = 0; ok && i < sizeof parts / sizeof parts[0]; i++)
         ok = add_ok(total, parts[i], &total);
-    ok = ok && add_ok(dh, ho, &kept) && add_ok(kept, steps, &kept) &&
-         mul_ok(kept, runs ? runs - 1 : 0, &others) && add_ok(total, others, &total);
+    ok = ok && add_ok(dh, ho, &kept) && add_ok(kept, steps, &kept) && add_ok(kept, steps, &kept) &&
+         add_ok(kept, steps, &kept) && mul_ok(kept, runs ? runs - 1 : 0, &others) &&
+         add_ok(total, others, &total);
     if (!ok || total > SG_TRAIN_MAX_BYTES / sizeof(float))
         SG_FAIL("sizes N=%zu D=%zu H=%zu O=%zu steps=%zu (%zu run%s) need more than the limit of %zu MiB", n,
                 d, h, o, steps, runs, runs == 1 ? "" : "s", SG_TRAIN_MAX_BYTES >> 20);
@@ -136,44 +149,103 @@ static void sgd_update(float *w, const float *grad, float *scratch, size_t n, fl
         w[i] = w[i] - scratch[i];
 }
 
-static int run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr, bool masked,
-               sg_train_result *r, char *err, size_t err_len)
+/* A 64-bit digest of the weights' bits (FNV-1a over 32-bit words): equal weights, equal digests;
+   different weights differ with probability 1 - 2^-64, which is all sg_train_first_update_diff needs. */
+static uint64_t digest(uint64_t h, const float *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &w[i], 4);
+        h = (h ^ u) * 0x100000001b3u;
+    }
+    return h;
+}
+
+/* NaN beats inf: a weight vector holding both reports NaN. */
+static sg_train_blowup weights_blowup(const float *w, size_t n, sg_train_blowup b)
+{
+    for (size_t i = 0; i < n && b != SG_BLOWUP_NAN; i++)
+        if (w[i] != w[i])
+            b = SG_BLOWUP_NAN;
+        else if (w[i] - w[i] != 0.0f)
+            b = SG_BLOWUP_INF;
+    return b;
+}
+
+/* The operand rounding hook: the matmul's operand src as the emulated precision sees it, in dst (or
+   src itself for f32, which costs nothing). */
+static const float *operand(const sg_kernels *k, sg_precision p, const float *src, float *dst, size_t n)
+{
+    if (p == SG_PREC_BF16)
+        k->round_bf16(n, src, dst);
+    else if (p == SG_PREC_FP16)
+        k->round_fp16(n, src, dst);
+    else
+        return src;
+    return dst;
+}
+
+int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_train_opts *opt,
+                      sg_train_result *r, char *err, size_t err_len)
 {
     memset(r, 0, sizeof *r);
-    if (sg_train_check_sizes(t->n, t->d, t->h, t->o, steps, err, err_len) != 0)
+    const size_t steps = opt->steps;
+    const float lr = opt->lr, g0 = opt->g0;
+    const bool masked = opt->masked;
+    const sg_precision prec = opt->precision;
+    if (prec >= SG_PREC_COUNT) {
+        snprintf(err, err_len, "unknown precision %d", (int)prec);
+        return -1;
+    }
+    if (sg_train_check_plan(t->n, t->d, t->h, t->o, steps, 1, prec != SG_PREC_F32, err, err_len) != 0)
         return -1;
     const size_t n = t->n, d = t->d, hd = t->h, o = t->o;
-    const size_t nh = n * hd, no = n * o, dh = d * hd, ho = hd * o;
+    const size_t nh = n * hd, no = n * o, dh = d * hd, ho = hd * o, nd = n * d;
+    const bool q = prec != SG_PREC_F32;
     float *h = malloc(nh * sizeof(float)), *hr = malloc(nh * sizeof(float)),
           *ghr = malloc(nh * sizeof(float));
     uint8_t *mask = malloc((nh + 3) / 4 + 1);
     float *yp = malloc(no * sizeof(float)), *g = malloc(no * sizeof(float));
     float *gw1 = malloc(dh * sizeof(float)), *gw2 = malloc(ho * sizeof(float));
     float *scratch = malloc((dh > ho ? dh : ho) * sizeof(float));
+    /* Rounded operands (reduced precision only): one buffer per matmul operand. */
+    float *qbuf = q ? malloc((nd + dh + nh + ho + no + nh) * sizeof(float)) : NULL;
     r->loss = malloc(steps * sizeof(float));
     r->w1 = malloc(dh * sizeof(float));
     r->w2 = malloc(ho * sizeof(float));
+    r->updates = malloc(steps * sizeof(uint64_t));
     int rc = 0;
-    if (!h || !hr || !ghr || !mask || !yp || !g || !gw1 || !gw2 || !scratch || !r->loss || !r->w1 || !r->w2) {
+    if (!h || !hr || !ghr || !mask || !yp || !g || !gw1 || !gw2 || !scratch || (q && !qbuf) || !r->loss ||
+        !r->w1 || !r->w2 || !r->updates) {
         sg_train_result_free(r);
         snprintf(err, err_len, "out of memory");
         rc = -1;
         goto out;
     }
+    float *xq = qbuf, *w1q = xq + (q ? nd : 0), *hrq = w1q + (q ? dh : 0), *w2q = hrq + (q ? nh : 0),
+          *gq = w2q + (q ? ho : 0), *ghrq = gq + (q ? no : 0);
     r->steps = steps;
+    r->first_zero = r->first_effective = SG_TRAIN_NEVER;
     float *w1 = r->w1, *w2 = r->w2;
     memcpy(w1, t->w1, dh * sizeof(float));
     memcpy(w2, t->w2, ho * sizeof(float));
+    const float *x = operand(k, prec, t->x, xq, nd); /* x never changes: rounded once */
     for (size_t s = 0; s < steps; s++) {
         /* Forward: h = x·w1, h_relu = relu(h), y_pred = h_relu·w2. */
-        k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, hd, d, t->x, d, w1, hd, h, hd);
+        const float *w1o = operand(k, prec, w1, w1q, dh), *w2o = operand(k, prec, w2, w2q, ho);
+        k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, hd, d, x, d, w1o, hd, h, hd);
         if (masked)
             k->relu_mask(nh, h, hr, mask);
         else
             k->relu(nh, h, hr);
-        k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, o, hd, hr, hd, w2, o, yp, o);
+        const float *hro = operand(k, prec, hr, hrq, nh);
+        k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, o, hd, hro, hd, w2o, o, yp, o);
+        uint64_t zeros = 0;
         for (size_t i = 0; i < nh; i++)
-            r->zeros += h[i] == 0.0f;
+            zeros += h[i] == 0.0f;
+        r->zeros += zeros;
+        if (zeros && r->first_zero == SG_TRAIN_NEVER)
+            r->first_zero = s;
         /* Summed squared error in row-major order; g = 2·(y_pred − y) is exact given the difference. */
         float loss = 0.0f;
         for (size_t i = 0; i < no; i++) {
@@ -187,20 +259,43 @@ static int run(const sg_kernels *k, const sg_train_data *t, float g0, size_t ste
            comparison counts as equal) and report agreement about nothing. */
         if (!(loss <= SG_TRAIN_MAX_LOSS)) {
             r->diverged = true;
+            r->blowup = loss != loss ? SG_BLOWUP_NAN : loss - loss != 0.0f ? SG_BLOWUP_INF : SG_BLOWUP_BOUND;
             r->steps = s + 1;
             break;
         }
         /* Backward: grad_w2 = h_reluᵀ·g, grad_h_relu = g·w2ᵀ, grad_h = relu'(h)·grad_h_relu,
            grad_w1 = xᵀ·grad_h. grad_h overwrites grad_h_relu (the kernel allows dx == dy). */
-        k->matmul(SG_TRANS, SG_NO_TRANS, hd, o, n, hr, hd, g, o, gw2, o);
-        k->matmul(SG_NO_TRANS, SG_TRANS, n, hd, o, g, o, w2, o, ghr, hd);
+        const float *go = operand(k, prec, g, gq, no);
+        k->matmul(SG_TRANS, SG_NO_TRANS, hd, o, n, hro, hd, go, o, gw2, o);
+        k->matmul(SG_NO_TRANS, SG_TRANS, n, hd, o, go, o, w2o, o, ghr, hd);
+        /* Before relu_grad overwrites grad_h_relu: a zero of h matters only where its upstream
+           gradient is non-zero (NaN included), since g0·0 is 0 whatever g0 is. */
+        if (zeros) {
+            uint64_t eff = 0;
+            for (size_t i = 0; i < nh; i++)
+                eff += h[i] == 0.0f && ghr[i] != 0.0f;
+            r->effective_zeros += eff;
+            if (eff && r->first_effective == SG_TRAIN_NEVER)
+                r->first_effective = s;
+        }
         if (masked)
             k->relu_grad_mask(nh, mask, hr, ghr, ghr, g0);
         else
             k->relu_grad(nh, h, ghr, ghr, g0);
-        k->matmul(SG_TRANS, SG_NO_TRANS, d, hd, n, t->x, d, ghr, hd, gw1, hd);
+        const float *ghro = operand(k, prec, ghr, ghrq, nh);
+        k->matmul(SG_TRANS, SG_NO_TRANS, d, hd, n, x, d, ghro, hd, gw1, hd);
         sgd_update(w1, gw1, scratch, dh, lr);
         sgd_update(w2, gw2, scratch, ho, lr);
+        r->updates[s] = digest(digest(0xcbf29ce484222325u, w1, dh), w2, ho);
+        r->n_updates = s + 1;
+        /* Weights that overflowed show in the next loss, but not after the last step: check here. */
+        const sg_train_blowup wb = weights_blowup(w2, ho, weights_blowup(w1, dh, SG_BLOWUP_NONE));
+        if (wb != SG_BLOWUP_NONE) {
+            r->diverged = true;
+            r->blowup = wb;
+            r->steps = s + 1;
+            break;
+        }
     }
 out:
     free(h);
@@ -212,19 +307,22 @@ out:
     free(gw1);
     free(gw2);
     free(scratch);
+    free(qbuf);
     return rc;
 }
 
 int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                  sg_train_result *r, char *err, size_t err_len)
 {
-    return run(k, t, g0, steps, lr, false, r, err, err_len);
+    const sg_train_opts o = {.g0 = g0, .steps = steps, .lr = lr};
+    return sg_train_run_opts(k, t, &o, r, err, err_len);
 }
 
 int sg_train_run_masked(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                         sg_train_result *r, char *err, size_t err_len)
 {
-    return run(k, t, g0, steps, lr, true, r, err, err_len);
+    const sg_train_opts o = {.g0 = g0, .steps = steps, .lr = lr, .masked = true};
+    return sg_train_run_opts(k, t, &o, r, err, err_len);
 }
 
 void sg_train_result_free(sg_train_result *r)
@@ -232,6 +330,7 @@ void sg_train_result_free(sg_train_result *r)
     free(r->loss);
     free(r->w1);
     free(r->w2);
+    free(r->updates);
     memset(r, 0, sizeof *r);
 }
 
@@ -267,4 +366,62 @@ bool sg_train_same_weights(const sg_train_data *t, const sg_train_result *a, con
 {
     return sg_train_same_floats(a->w1, b->w1, t->d * t->h, NULL) &&
            sg_train_same_floats(a->w2, b->w2, t->h * t->o, NULL);
+}
+
+size_t sg_train_first_update_diff(const sg_train_result *a, const sg_train_result *b)
+{
+    const size_t n = a->n_updates < b->n_updates ? a->n_updates : b->n_updates;
+    for (size_t s = 0; s < n; s++)
+        if (a->updates[s] != b->updates[s])
+            return s;
+    return SG_TRAIN_NEVER;
+}
+
+double sg_train_max_rel_loss_gap(const sg_train_result *a, const sg_train_result *b)
+{
+    const size_t n = a->steps < b->steps ? a->steps : b->steps;
+    double worst = 0;
+    for (size_t s = 0; s < n; s++) {
+        const double la = a->loss[s], lb = b->loss[s];
+        const double big = fabs(la) > fabs(lb) ? fabs(la) : fabs(lb);
+        if (big > 0 && fabs(la - lb) / big > worst)
+            worst = fabs(la - lb) / big;
+    }
+    return worst;
+}
+
+double sg_train_weight_distance(const sg_train_data *t, const sg_train_result *a, const sg_train_result *b)
+{
+    double sum = 0;
+    for (size_t i = 0; i < t->d * t->h; i++) {
+        const double dw = (double)a->w1[i] - (double)b->w1[i];
+        sum = sum + dw * dw;
+    }
+    for (size_t i = 0; i < t->h * t->o; i++) {
+        const double dw = (double)a->w2[i] - (double)b->w2[i];
+        sum = sum + dw * dw;
+    }
+    return sqrt(sum);
+}
+
+const char *sg_precision_name(sg_precision p)
+{
+    static const char *const names[SG_PREC_COUNT] = {"f32", "bf16", "fp16"};
+    return p < SG_PREC_COUNT ? names[p] : "unknown";
+}
+
+int sg_precision_parse(const char *name, sg_precision *out)
+{
+    for (int p = 0; p < SG_PREC_COUNT; p++)
+        if (!strcmp(name, sg_precision_name((sg_precision)p))) {
+            *out = (sg_precision)p;
+            return 0;
+        }
+    return -1;
+}
+
+const char *sg_train_blowup_name(sg_train_blowup b)
+{
+    static const char *const names[] = {"ok", "nan", "inf", "bound"};
+    return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : "unknown";
 }

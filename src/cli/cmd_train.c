@@ -23,12 +23,13 @@
 #define LOSS_CSV_MAX_DEFAULT ((uint64_t)64 << 20)
 
 typedef struct options {
-    const char *data, *x, *y, *w1, *w2, *isa, *g0, *csv, *save;
+    const char *data, *x, *y, *w1, *w2, *isa, *g0, *csv, *save, *precision;
     uint64_t seed, csv_max;
     size_t steps, n, d_in, hidden, d_out, loss_every;
     size_t runs; /* ISAs × conventions, for the memory limit */
     double lr;
-    bool mask; /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
+    bool mask;    /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
+    bool rounded; /* --precision other than f32 (rounded operand copies, for the memory limit) */
 } options;
 
 /* One .npy input: opened (header checked) first, loaded only once every check has passed. */
@@ -88,7 +89,7 @@ static int open_files(const options *o, input *in)
         rc = sg_cli_error(
             CMD, "shapes do not chain: w1 is %zux%zu, y is %zux%zu, so w2 must be %zux%zu, got %zux%zu", ar,
             ac, yr, yc, ac, yc, br, bc);
-    else if (sg_train_check_runs(xr, xc, ac, yc, o->steps, o->runs, err, sizeof err) != 0)
+    else if (sg_train_check_plan(xr, xc, ac, yc, o->steps, o->runs, o->rounded, err, sizeof err) != 0)
         rc = sg_cli_error(CMD, "%s", err);
     if (rc)
         close_inputs(in);
@@ -163,14 +164,14 @@ static int check_data(const options *o, const sg_arg *a_n, const sg_arg *a_din, 
     if (!strcmp(kind, "random")) {
         if (o->d_in == 0 || o->d_in == SIZE_MAX)
             return sg_cli_error(CMD, "--d-in must be at least 1 and fit in memory, got %zu", o->d_in);
-        if (sg_train_check_runs(o->n, o->d_in + 1, o->hidden, o->d_out, o->steps, o->runs, err, sizeof err) !=
-            0)
+        if (sg_train_check_plan(o->n, o->d_in + 1, o->hidden, o->d_out, o->steps, o->runs, o->rounded, err,
+                                sizeof err) != 0)
             return sg_cli_error(CMD, "%s", err);
     } else if (!strcmp(kind, "xor")) {
         if (a_n->seen || a_din->seen || a_dout->seen)
             return sg_cli_error(
                 CMD, "--data xor has fixed sizes (N=4, 2 inputs, 1 output); only --hidden applies");
-        if (sg_train_check_runs(4, 3, o->hidden, 1, o->steps, o->runs, err, sizeof err) != 0)
+        if (sg_train_check_plan(4, 3, o->hidden, 1, o->steps, o->runs, o->rounded, err, sizeof err) != 0)
             return sg_cli_error(CMD, "%s", err);
     } else {
         return sg_cli_error(CMD, "--data: unknown data set '%s' (random, xor)", sg_cli_shown(kind, shown));
@@ -323,7 +324,13 @@ static bool verdicts(FILE *rep, const sg_train_data *t, const sg_isa *isas, int 
                     (double)g0[c], (double)g0[0]);
             if (!same_loss)
                 fprintf(rep, "loss curves first differ at step %zu; ", step);
-            fprintf(rep, "final weights %s\n", same_w ? "agree" : "differ");
+            const size_t upd = sg_train_first_update_diff(&res[0][0], &res[0][c]);
+            if (upd != SG_TRAIN_NEVER)
+                fprintf(rep, "updates first differ at step %zu; ", upd);
+            fprintf(rep, "final weights %s", same_w ? "agree" : "differ");
+            fprintf(rep, "; largest relative loss gap %.3g, final weight distance %.3g\n",
+                    sg_train_max_rel_loss_gap(&res[0][0], &res[0][c]),
+                    sg_train_weight_distance(t, &res[0][0], &res[0][c]));
         }
         uint64_t zeros = 0;
         for (int c = 0; c < n_conv; c++)
@@ -350,7 +357,9 @@ static bool verdicts(FILE *rep, const sg_train_data *t, const sg_isa *isas, int 
             size_t step;
             const bool same_loss = sg_train_same_loss(&res[0][c], &res[i][c], &step);
             const bool same_w = sg_train_same_weights(t, &res[0][c], &res[i][c]);
-            const bool same_z = res[0][c].zeros == res[i][c].zeros;
+            const sg_train_result *a = &res[0][c], *b = &res[i][c];
+            const bool same_z = a->zeros == b->zeros && a->effective_zeros == b->effective_zeros &&
+                                a->first_zero == b->first_zero && a->first_effective == b->first_effective;
             if (same_loss && same_w && same_z)
                 continue;
             isas_agree = false;
@@ -382,13 +391,12 @@ static bool find_divergence(const sg_isa *isas, int n_isas, const float *g0, int
             if (!r->diverged)
                 continue;
             const float l = r->loss[r->steps - 1];
-            char what[48];
-            if (isnan(l))
-                snprintf(what, sizeof what, "NaN");
-            else if (isinf(l))
-                snprintf(what, sizeof what, "inf");
-            else
+            char what[64];
+            if (r->blowup == SG_BLOWUP_BOUND)
                 snprintf(what, sizeof what, "loss %.3g > %g", (double)l, (double)SG_TRAIN_MAX_LOSS);
+            else
+                snprintf(what, sizeof what, "%s%s", r->blowup == SG_BLOWUP_NAN ? "NaN" : "inf",
+                         isfinite(l) ? " in the weights" : "");
             snprintf(out, out_len, "diverged (%s at step %zu, run %s/g0=%g)", what, r->steps - 1,
                      sg_isa_name(isas[i]), (double)g0[c]);
             return true;
@@ -456,6 +464,8 @@ int sg_cmd_train(int argc, char **argv)
         {"--loss-csv-max", SG_ARG_U64, &o.csv_max, "BYTES  CSV size limit (default 64 MiB)", false},
         {"--save-weights", SG_ARG_STRING, &o.save, "DIR  write w1/w2_<isa>_g<g0>.npy per run, as one set",
          false},
+        {"--precision", SG_ARG_STRING, &o.precision,
+         "f32|bf16|fp16  matmul operands rounded to this precision, f32 accumulation (default f32)", false},
         {"--mask", SG_ARG_FLAG, &o.mask,
          "backward pass from relu_mask's 2-bit codes instead of h (bit-identical results)", false},
     };
@@ -473,6 +483,11 @@ int sg_cmd_train(int argc, char **argv)
     float g0[MAX_CONV];
     if (parse_isas(o.isa, isas, &n_isas) || parse_conventions(o.g0, g0, &n_conv))
         return SG_EXIT_USAGE;
+    sg_precision prec = SG_PREC_F32;
+    char shown[SG_CLI_SHOWN];
+    if (o.precision && sg_precision_parse(o.precision, &prec) != 0)
+        return sg_cli_error(CMD, "--precision: unknown precision '%s' (f32, bf16, fp16)",
+                            sg_cli_shown(o.precision, shown));
     if (o.steps < 1 || o.steps > SG_TRAIN_MAX_STEPS)
         return sg_cli_error(CMD, "--steps must be between 1 and %zu, got %zu", SG_TRAIN_MAX_STEPS, o.steps);
     const float lr = (float)o.lr;
@@ -501,6 +516,7 @@ int sg_cmd_train(int argc, char **argv)
                                 (unsigned long long)o.csv_max);
     }
     o.runs = (size_t)n_isas * (size_t)n_conv;
+    o.rounded = prec != SG_PREC_F32;
     input in[4];
     bool files_open = false;
     if (check_data(&o, find_arg(args, n_args, "--n"), find_arg(args, n_args, "--d-in"),
@@ -547,19 +563,27 @@ int sg_cmd_train(int argc, char **argv)
         fprintf(rep, "data: files %s %s %s %s", o.x, o.y, o.w1, o.w2);
     else
         fprintf(rep, "data: random, seed %llu", (unsigned long long)o.seed);
-    fprintf(rep, "; N=%zu D=%zu H=%zu O=%zu, %zu steps, lr %g\n\n", t.n, t.d, t.h, t.o, o.steps, (double)lr);
-    fprintf(rep, "%-8s %-9s %-16s %-16s %s\n", "isa", "ReLU'(0)", "first loss", "last loss",
-            "exact zeros in h");
+    fprintf(rep, "; N=%zu D=%zu H=%zu O=%zu, %zu steps, lr %g, precision %s\n\n", t.n, t.d, t.h, t.o, o.steps,
+            (double)lr, sg_precision_name(prec));
+    fprintf(rep, "%-8s %-9s %-16s %-16s %-11s %-10s %-11s %s\n", "isa", "ReLU'(0)", "first loss", "last loss",
+            "zeros in h", "effective", "first zero", "first effective");
     for (int i = 0; i < n_isas && rc == SG_EXIT_OK; i++)
         for (int c = 0; c < n_conv; c++) {
             sg_train_result *r = &res[i][c];
-            if ((o.mask ? sg_train_run_masked : sg_train_run)(sg_kernels_get(isas[i]), &t, g0[c], o.steps, lr,
-                                                              r, err, sizeof err) != 0) {
+            const sg_train_opts opts = {
+                .g0 = g0[c], .steps = o.steps, .lr = lr, .masked = o.mask, .precision = prec};
+            if (sg_train_run_opts(sg_kernels_get(isas[i]), &t, &opts, r, err, sizeof err) != 0) {
                 rc = sg_cli_error(CMD, "%s", err);
                 break;
             }
-            fprintf(rep, "%-8s %-9g %-16.9g %-16.9g %llu%s\n", sg_isa_name(isas[i]), (double)g0[c],
-                    (double)r->loss[0], (double)r->loss[r->steps - 1], (unsigned long long)r->zeros,
+            char fz[24] = "never", fe[24] = "never";
+            if (r->first_zero != SG_TRAIN_NEVER)
+                snprintf(fz, sizeof fz, "%zu", r->first_zero);
+            if (r->first_effective != SG_TRAIN_NEVER)
+                snprintf(fe, sizeof fe, "%zu", r->first_effective);
+            fprintf(rep, "%-8s %-9g %-16.9g %-16.9g %-11llu %-10llu %-11s %s%s\n", sg_isa_name(isas[i]),
+                    (double)g0[c], (double)r->loss[0], (double)r->loss[r->steps - 1],
+                    (unsigned long long)r->zeros, (unsigned long long)r->effective_zeros, fz, fe,
                     r->diverged ? "  (diverged)" : "");
         }
     char diverged[160];

@@ -256,9 +256,13 @@ def test_divergence(exe, tmp):
     p = run(exe, "train", "--lr", "3e38", "--isa", "all", "--loss-csv", os.path.join(out, "l.csv"),
             "--save-weights", os.path.join(out, "w"))
     check(p.returncode == 3, "--lr 3e38: exit 3, got %d" % p.returncode)
-    check("ISAs: diverged (NaN at step 1, run scalar/g0=1)" in p.stdout and "agree" not in p.stdout,
+    # The first update overflows a weight: caught right after it, before a loss could hide it.
+    check("ISAs: diverged (inf in the weights at step 0, run scalar/g0=1)" in p.stdout and "agree" not in p.stdout,
           "--lr 3e38: verdict says diverged, not agree: %r" % p.stdout)
-    one_error_line(p, "training diverged (NaN at step 1, run scalar/g0=1): no output written", "--lr 3e38")
+    check("conventions: not compared, diverged (inf in the weights at step 0" in p.stdout,
+          "--lr 3e38: the conventions verdict says diverged too: %r" % p.stdout)
+    one_error_line(p, "training diverged (inf in the weights at step 0, run scalar/g0=1): no output written",
+                   "--lr 3e38")
     check(os.listdir(out) == [], "--lr 3e38: nothing written: %s" % os.listdir(out))
     p = run(exe, "train", "--lr", "10", "--isa", "scalar", "--grad-at-zero", "1")
     check(p.returncode == 3 and "diverged (loss 3.98e+34 > 1e+30 at step 2, run scalar/g0=1)" in p.stderr,

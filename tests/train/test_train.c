@@ -45,8 +45,10 @@ static int run_all(const char *what, const sg_train_data *t, size_t steps, sg_tr
                       step);
             SGT_CHECK(sg_train_same_weights(t, &out[c], &r),
                       "%s, %s, g0=%g: final weights differ from scalar", what, isa, (double)conv[c]);
-            SGT_CHECK(out[c].zeros == r.zeros, "%s, %s, g0=%g: zero counts differ", what, isa,
-                      (double)conv[c]);
+            SGT_CHECK(out[c].zeros == r.zeros && out[c].effective_zeros == r.effective_zeros &&
+                          out[c].first_zero == r.first_zero && out[c].first_effective == r.first_effective &&
+                          sg_train_first_update_diff(&out[c], &r) == SG_TRAIN_NEVER,
+                      "%s, %s, g0=%g: zero facts or update digests differ", what, isa, (double)conv[c]);
             sg_train_result_free(&r);
         }
         /* The stored-mask backward pass (train --mask) on every ISA, scalar included: bit-identical
@@ -89,6 +91,14 @@ static int test_default_data(void)
     for (int c = 1; c < 3; c++) {
         SGT_CHECK(sg_train_same_loss(&r[0], &r[c], NULL) && sg_train_same_weights(&t, &r[0], &r[c]),
                   "default data: g0=%g differs from g0=1 although h is never 0", (double)conv[c]);
+        /* No exact zero: the three conventions are bit-identical, every update and every fact. */
+        SGT_CHECK(sg_train_first_update_diff(&r[0], &r[c]) == SG_TRAIN_NEVER && r[c].n_updates == STEPS &&
+                      r[c].first_zero == SG_TRAIN_NEVER && r[c].first_effective == SG_TRAIN_NEVER &&
+                      r[c].effective_zeros == 0 && !r[c].diverged && r[c].blowup == SG_BLOWUP_NONE,
+                  "default data: g0=%g: facts say something happened", (double)conv[c]);
+        SGT_CHECK(sg_train_max_rel_loss_gap(&r[0], &r[c]) == 0 &&
+                      sg_train_weight_distance(&t, &r[0], &r[c]) == 0,
+                  "default data: g0=%g: non-zero gap between identical runs", (double)conv[c]);
     }
     SGT_CHECK(r[0].loss[STEPS - 1] < r[0].loss[0], "training reduces the loss (%g -> %g)",
               (double)r[0].loss[0], (double)r[0].loss[STEPS - 1]);
@@ -209,6 +219,90 @@ static void test_crafted_zero_column(void)
     sg_train_data_free(&t);
 }
 
+/* The f32 start that first hits h == 0 at a known step: XOR data, seed 2 (found by `simdgrad train
+   --data xor --seed 2`; pinned, since the RNG stream and the kernels are contracts). Entry h[0][j] is
+   exactly +0 at step 197 for the first time, with a non-zero upstream gradient; so the three
+   conventions must make the same 197 updates bit for bit, differ in update 197, and their loss curves
+   must first differ at step 198. On every ISA (run_all), plain and masked. */
+#define PINNED_SEED 2
+#define PINNED_STEP 197
+static void test_zero_at_known_step(void)
+{
+    sg_train_data t;
+    char err[256];
+    SGT_CHECK(sg_train_xor(&t, 30, PINNED_SEED, err, sizeof err) == 0, "xor data: %s", err);
+    sg_train_result r[3];
+    run_all("xor seed 2", &t, STEPS, r);
+    for (int c = 0; c < 3; c++) {
+        SGT_CHECK(
+            r[c].first_zero == PINNED_STEP && r[c].first_effective == PINNED_STEP &&
+                r[c].effective_zeros > 0 && r[c].effective_zeros <= r[c].zeros,
+            "xor seed 2, g0=%g: first zero at %zu, first effective at %zu (want %d), %llu of %llu effective",
+            (double)conv[c], r[c].first_zero, r[c].first_effective, PINNED_STEP,
+            (unsigned long long)r[c].effective_zeros, (unsigned long long)r[c].zeros);
+    }
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++) {
+            size_t step;
+            const size_t upd = sg_train_first_update_diff(&r[a], &r[b]);
+            SGT_CHECK(upd == PINNED_STEP, "xor seed 2, g0=%g vs %g: updates first differ at %zu, want %d",
+                      (double)conv[a], (double)conv[b], upd, PINNED_STEP);
+            SGT_CHECK(!sg_train_same_loss(&r[a], &r[b], &step) && step == PINNED_STEP + 1,
+                      "xor seed 2, g0=%g vs %g: loss first differs at %zu, want %d", (double)conv[a],
+                      (double)conv[b], step, PINNED_STEP + 1);
+            SGT_CHECK(sg_train_max_rel_loss_gap(&r[a], &r[b]) > 0 &&
+                          sg_train_weight_distance(&t, &r[a], &r[b]) > 0,
+                      "xor seed 2: the size of the divergence is 0");
+        }
+    free3(r);
+    /* Stopped just before the zero: nothing happened yet, the three runs are bit-identical. */
+    run_all("xor seed 2, 197 steps", &t, PINNED_STEP, r);
+    for (int c = 0; c < 3; c++)
+        SGT_CHECK(r[c].zeros == 0 && r[c].first_zero == SG_TRAIN_NEVER &&
+                      sg_train_first_update_diff(&r[0], &r[c]) == SG_TRAIN_NEVER &&
+                      sg_train_same_weights(&t, &r[0], &r[c]) && sg_train_same_loss(&r[0], &r[c], NULL),
+                  "xor seed 2, 197 steps, g0=%g: differs before the first zero", (double)conv[c]);
+    free3(r);
+    sg_train_data_free(&t);
+}
+
+/* Numerical divergence is a fact of the run, with its kind and step: a negative learning rate (gradient
+   ascent: the loss grows past the bound), an overflowing one (a weight becomes inf in the first
+   update), NaN in the data (the first loss is NaN). */
+static void test_blowups(void)
+{
+    sg_train_data t;
+    char err[256];
+    SGT_CHECK(sg_train_random(&t, 4, 2, 30, 1, 0, err, sizeof err) == 0, "random data: %s", err);
+    const sg_kernels *all[SG_ISA_COUNT + 1];
+    int n_all = 0;
+    sgt_all_kernels(all, &n_all);
+    for (int i = 0; i < n_all; i++) {
+        const char *isa = sg_isa_name(all[i]->isa);
+        sg_train_result r;
+        SGT_CHECK(sg_train_run(all[i], &t, 1.0f, STEPS, -1.0f, &r, err, sizeof err) == 0, "lr -1: %s", err);
+        SGT_CHECK(r.diverged && r.steps < STEPS && r.blowup != SG_BLOWUP_NONE &&
+                      (r.blowup != SG_BLOWUP_BOUND || r.loss[r.steps - 1] > SG_TRAIN_MAX_LOSS),
+                  "%s, lr -1: not flagged (diverged %d, %zu steps, %s)", isa, r.diverged, r.steps,
+                  sg_train_blowup_name(r.blowup));
+        sg_train_result_free(&r);
+        SGT_CHECK(sg_train_run(all[i], &t, 1.0f, STEPS, 3e38f, &r, err, sizeof err) == 0, "lr 3e38: %s", err);
+        SGT_CHECK(r.diverged && r.steps == 1 && r.n_updates == 1 && r.blowup == SG_BLOWUP_INF,
+                  "%s, lr 3e38: want inf in the weights after update 0 (%zu steps, %s)", isa, r.steps,
+                  sg_train_blowup_name(r.blowup));
+        sg_train_result_free(&r);
+        const float keep = t.x[4];
+        t.x[4] = sgt_f32(0x7fc00000u);
+        SGT_CHECK(sg_train_run(all[i], &t, 0.5f, STEPS, 0.002f, &r, err, sizeof err) == 0, "NaN x: %s", err);
+        SGT_CHECK(r.diverged && r.steps == 1 && r.n_updates == 0 && r.blowup == SG_BLOWUP_NAN,
+                  "%s, NaN in x: want a NaN loss at step 0 (%zu steps, %s)", isa, r.steps,
+                  sg_train_blowup_name(r.blowup));
+        t.x[4] = keep;
+        sg_train_result_free(&r);
+    }
+    sg_train_data_free(&t);
+}
+
 static void test_xor(void)
 {
     sg_train_data t;
@@ -269,6 +363,8 @@ int main(void)
     test_limits();
     const int nv = test_default_data();
     test_crafted_zero_column();
+    test_zero_at_known_step();
+    test_blowups();
     test_xor();
     return sgt_finish("test_train", nv);
 }
