@@ -34,6 +34,7 @@ extern bool sg_cli_validate_only;
 
 /* Subcommands: argv[0] is the subcommand name. */
 int sg_cmd_train(int argc, char **argv);
+int sg_cmd_study(int argc, char **argv);
 int sg_cmd_info(int argc, char **argv);
 int sg_cmd_bench(int argc, char **argv);
 int sg_cmd_ci_check(int argc, char **argv);

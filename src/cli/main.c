@@ -14,6 +14,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"train", sg_cmd_train, "train the two-layer ReLU network with each ISA and ReLU'(0) convention"},
+    {"study", sg_cmd_study, "does ReLU'(0) matter? conventions x precisions over many seeds, with intervals"},
     {"info", sg_cmd_info, "CPU, ISAs compiled in / available / selected, hwloc topology"},
     {"bench", sg_cmd_bench, "per-kernel throughput vs scalar, auto-vectorized, ceilings and peers"},
     {"ci-check", sg_cmd_ci_check, "performance-regression gate (instruction counts or wall clock)"},
