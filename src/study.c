@@ -99,15 +99,16 @@ typedef struct worker {
     sg_study *s;
     int rc;
     char err[256];
-    char pinned[64];
+    char pinned[64]; /* "core N", or why the worker is not pinned */
+    bool pin_ok;
 } worker;
 
 static void *work(void *arg)
 {
     worker *w = arg;
     const sg_study_cfg *c = &w->s->cfg;
-    if (c->pin && sg_topology_pin_core(w->index, w->pinned, sizeof w->pinned) != 0)
-        w->pinned[0] = '\0';
+    if (c->pin)
+        w->pin_ok = sg_topology_pin_core(w->index, w->pinned, sizeof w->pinned) == 0;
     /* Seeds interleaved over the workers (seed i to worker i mod T): neighbouring seeds cost about the
        same, so the split is even; each result lands in its own slot whatever the order. */
     for (size_t i = w->index; i < c->n_seeds && w->rc == 0; i += c->threads) {
@@ -162,13 +163,18 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
             snprintf(err, err_len, "%s", w[i].err);
             rc = -1;
         }
-    if (!cfg->pin) {
+    bool any = false;
+    for (unsigned i = 0; i < started; i++)
+        any |= w[i].pin_ok;
+    if (!cfg->pin || !started) {
         snprintf(s->pinning, sizeof s->pinning, "unpinned");
+    } else if (!any) {
+        snprintf(s->pinning, sizeof s->pinning, "unpinned: %s", w[0].pinned);
     } else {
         size_t used = (size_t)snprintf(s->pinning, sizeof s->pinning, "pinned:");
         for (unsigned i = 0; i < started && used < sizeof s->pinning; i++)
             used += (size_t)snprintf(s->pinning + used, sizeof s->pinning - used, "%s %s", i ? "," : "",
-                                     w[i].pinned[0] ? w[i].pinned : "(not pinned)");
+                                     w[i].pin_ok ? w[i].pinned : "not pinned");
     }
     free(w);
     if (rc != 0)

@@ -149,16 +149,31 @@ static void sgd_update(float *w, const float *grad, float *scratch, size_t n, fl
         w[i] = w[i] - scratch[i];
 }
 
-/* A 64-bit digest of the weights' bits (FNV-1a over 32-bit words): equal weights, equal digests;
-   different weights differ with probability 1 - 2^-64, which is all sg_train_first_update_diff needs. */
-static uint64_t digest(uint64_t h, const float *w, size_t n)
+/* Digest of the weights' bits, four FNV-1a-style lanes over 64-bit words (two floats each; four
+   independent multiply chains instead of one long one: this runs every step). Equal weights give equal
+   digests; different weights collide with negligible probability, which is all
+   sg_train_first_update_diff needs. *bad gets the sign bit of a 32-bit half set when that float's
+   exponent is all ones (inf or NaN): adding 1 to an all-ones exponent field carries into the sign bit,
+   any other exponent does not, and the low half's carry stops there. */
+static void digest(uint64_t lane[4], const float *w, size_t n, uint64_t *bad)
 {
-    for (size_t i = 0; i < n; i++) {
+    const uint64_t exp = 0x7f8000007f800000u, one = 0x0080000000800000u, p = 0x100000001b3u;
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 4; l++) {
+            uint64_t u;
+            memcpy(&u, &w[i + 2 * (size_t)l], 8);
+            any |= (u & exp) + one;
+            lane[l] = (lane[l] ^ u) * p;
+        }
+    for (; i < n; i++) {
         uint32_t u;
         memcpy(&u, &w[i], 4);
-        h = (h ^ u) * 0x100000001b3u;
+        any |= (uint64_t)((u & 0x7f800000u) + 0x00800000u);
+        lane[i % 4] = (lane[i % 4] ^ u) * p;
     }
-    return h;
+    *bad |= any & 0x8000000080000000u;
 }
 
 /* NaN beats inf: a weight vector holding both reports NaN. */
@@ -286,11 +301,20 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
         k->matmul(SG_TRANS, SG_NO_TRANS, d, hd, n, x, d, ghro, hd, gw1, hd);
         sgd_update(w1, gw1, scratch, dh, lr);
         sgd_update(w2, gw2, scratch, ho, lr);
-        r->updates[s] = digest(digest(0xcbf29ce484222325u, w1, dh), w2, ho);
+        uint64_t lane[4] = {0xcbf29ce484222325u, 0xcbf29ce484222325u ^ 1, 0xcbf29ce484222325u ^ 2,
+                            0xcbf29ce484222325u ^ 3};
+        uint64_t bad = 0;
+        digest(lane, w1, dh, &bad);
+        digest(lane, w2, ho, &bad);
+        uint64_t dg = lane[0];
+        for (int l = 1; l < 4; l++)
+            dg = ((dg ^ lane[l]) ^ (dg >> 29)) * 0x100000001b3u;
+        r->updates[s] = dg;
         r->n_updates = s + 1;
-        /* Weights that overflowed show in the next loss, but not after the last step: check here. */
-        const sg_train_blowup wb = weights_blowup(w2, ho, weights_blowup(w1, dh, SG_BLOWUP_NONE));
-        if (wb != SG_BLOWUP_NONE) {
+        /* Weights that overflowed show in the next loss, but not after the last step, and a weight can
+           be inf while the loss stays finite (its unit dead): check here. */
+        if (bad) {
+            const sg_train_blowup wb = weights_blowup(w2, ho, weights_blowup(w1, dh, SG_BLOWUP_NONE));
             r->diverged = true;
             r->blowup = wb;
             r->steps = s + 1;

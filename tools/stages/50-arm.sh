@@ -3,7 +3,8 @@
 # with -Werror, then the whole harness on the emulated CPUs: the default setup (qemu 'max': SVE
 # 512-bit), 'neon' (SVE off), and SVE at 128/256/512/2048 bits. In each SVE setup the tests check
 # NEON and SVE; tests/arm's sve_lanes test fails if a setup's QEMU_CPU did not take effect.
-# Finishes with the CLI's info and train (every ISA, every ReLU'(0) convention) under qemu.
+# Finishes with the CLI's info and train (every ISA, every ReLU'(0) convention) and study (its CSV on
+# scalar, NEON and SVE byte-identical to the x86-64 one in tests/train) under qemu.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in aarch64-linux-gnu-gcc qemu-aarch64 clang; do
@@ -31,6 +32,13 @@ grep -q '^cpu: .*\[emulated: /proc/cpuinfo describes the x86 host' build-arm/inf
   grep -q '^SVE vectors:    512 bits' build-arm/info.txt || { echo "50-arm: info misreports the emulated CPU"; exit 1; }
 "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 QEMU_CPU=max,sve=off "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
+echo "--- 50-arm: simdgrad study under qemu: the CSV of every ARM ISA equals the x86-64 one checked in"
+for isa in scalar neon sve; do
+  "${qemu[@]}" build-arm/src/simdgrad study --data xor --seed-range 0..7 --isa "$isa" --threads 2 \
+    --csv "build-arm/study-$isa.csv" | tail -1
+  cmp "build-arm/study-$isa.csv" tests/train/study-xor-0-7.csv ||
+    { echo "50-arm: study CSV on $isa differs from tests/train/study-xor-0-7.csv"; exit 1; }
+done
 echo "--- 50-arm: simdgrad bench under qemu: not built without arm64 Google Benchmark, a clear exit 2"
 rc=0
 "${qemu[@]}" build-arm/src/simdgrad bench --quick 2>"build-arm/bench-skip.txt" || rc=$?
