@@ -201,6 +201,12 @@ void sg_study_wilson(size_t k, size_t n, double z, double *lo, double *hi)
     *hi = k == n ? 1 : centre + half;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
     const size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -213,7 +219,7 @@ void sg_study_summarize(const sg_study *s, int p, sg_study_summary *out)
     memset(out, 0, sizeof *out);
     out->seeds = c->n_seeds;
     size_t *steps = malloc(c->n_seeds * sizeof *steps), n_steps = 0, n_dl = 0;
-    double sum_dl = 0;
+    double *rel = malloc(c->n_seeds * sizeof *rel), sum_dl = 0;
     for (size_t i = 0; i < c->n_seeds; i++) {
         const sg_study_cell *cell = &s->cells[i * (size_t)c->n_prec + (size_t)p];
         bool eff = false;
@@ -231,11 +237,22 @@ void sg_study_summarize(const sg_study *s, int p, sg_study_summary *out)
         /* A NaN or inf final loss has no meaningful |Δ|: those seeds are counted as numerical. */
         if (!cell->numerical) {
             sum_dl = sum_dl + cell->max_dloss;
+            double top = 0;
+            for (int v = 0; v < SG_STUDY_CONV; v++)
+                top =
+                    fabs((double)cell->run[v].final_loss) > top ? fabs((double)cell->run[v].final_loss) : top;
+            if (rel)
+                rel[n_dl] = top > 0 ? cell->max_dloss / top : 0;
             n_dl++;
             out->max_dloss = cell->max_dloss > out->max_dloss ? cell->max_dloss : out->max_dloss;
         }
     }
     out->mean_dloss = n_dl ? sum_dl / (double)n_dl : 0;
+    if (rel && n_dl) {
+        qsort(rel, n_dl, sizeof *rel, cmp_double);
+        out->median_rel_dloss = n_dl % 2 ? rel[n_dl / 2] : (rel[n_dl / 2 - 1] + rel[n_dl / 2]) / 2;
+    }
+    free(rel);
     out->fraction = (double)out->diverging / (double)out->seeds;
     sg_study_wilson(out->diverging, out->seeds, 1.959963984540054, &out->ci_lo, &out->ci_hi);
     if (n_steps) {
@@ -287,9 +304,9 @@ void sg_study_write_csv(FILE *fp, const sg_study *s)
 void sg_study_write_table(FILE *fp, const sg_study *s)
 {
     const sg_study_cfg *c = &s->cfg;
-    fprintf(fp, "%-9s %6s %9s %-24s %9s %-27s %11s %11s %11s %9s\n", "precision", "seeds", "diverge",
+    fprintf(fp, "%-9s %6s %8s %-24s %9s %-34s %11s %11s %12s %11s %9s\n", "precision", "seeds", "diverge",
             "fraction [95% Wilson]", "eff. zero", "first divergence min/Q1/med/Q3/max", "mean|dloss|",
-            "max|dloss|", "max rel gap", "numerical");
+            "max|dloss|", "med rel|dl|", "max rel gap", "numerical");
     for (int p = 0; p < c->n_prec; p++) {
         sg_study_summary m;
         sg_study_summarize(s, p, &m);
@@ -298,8 +315,8 @@ void sg_study_write_table(FILE *fp, const sg_study *s)
                  100 * m.ci_hi);
         if (m.diverging)
             snprintf(q, sizeof q, "%zu/%zu/%zu/%zu/%zu", m.q[0], m.q[1], m.q[2], m.q[3], m.q[4]);
-        fprintf(fp, "%-9s %6zu %9zu %-24s %9zu %-27s %11.3g %11.3g %11.3g %9zu\n",
+        fprintf(fp, "%-9s %6zu %8zu %-24s %9zu %-34s %11.3g %11.3g %12.3g %11.3g %9zu\n",
                 sg_precision_name(c->prec[p]), m.seeds, m.diverging, frac, m.effective_seeds, q, m.mean_dloss,
-                m.max_dloss, m.max_loss_gap, m.numerical);
+                m.max_dloss, m.median_rel_dloss, m.max_loss_gap, m.numerical);
     }
 }

@@ -75,7 +75,8 @@ typedef struct sg_study_summary {
     double fraction, ci_lo, ci_hi; /* diverging / seeds, Wilson score interval at 95% */
     size_t q[5];                   /* first-divergence step: min, Q1, median, Q3, max (nearest rank) */
     double mean_dloss, max_dloss;  /* |Δ final loss| over the diverging seeds without numerical divergence */
-    double max_loss_gap;           /* largest relative loss gap of any seed */
+    double median_rel_dloss;       /* median of |Δ final loss| / the largest final loss, same seeds */
+    double max_loss_gap;           /* largest relative loss gap of any seed (any step) */
 } sg_study_summary;
 void sg_study_summarize(const sg_study *s, int p, sg_study_summary *out);
 /* Wilson score interval for k successes in n trials at z (1.959964 for 95%). */

@@ -91,8 +91,10 @@ static void print_header(FILE *rep, const sg_study_cfg *c)
             "is the first divergence step);\n"
             "eff. zero: seeds where h == 0 exactly with a non-zero upstream gradient; |dloss|: largest "
             "|final loss difference| over pairs,\n"
-            "diverging seeds without numerical divergence; numerical: seeds with a run whose loss or "
-            "weights became NaN/inf or loss > %g\n\n",
+            "over the diverging seeds without numerical divergence (med rel|dl|: median of |dloss| / the "
+            "largest final loss);\n"
+            "max rel gap: largest |La-Lb|/max(|La|,|Lb|) at any step; numerical: seeds with a run whose loss "
+            "or weights became NaN/inf or loss > %g\n\n",
             (double)SG_TRAIN_MAX_LOSS);
 }
 
@@ -156,6 +158,7 @@ static json_object *study_json(const sg_study *s)
         json_object_object_add(o, "effective_zero_seeds", json_object_new_int64((int64_t)m.effective_seeds));
         json_object_object_add(o, "mean_abs_dfinal_loss", jnum(m.mean_dloss));
         json_object_object_add(o, "max_abs_dfinal_loss", jnum(m.max_dloss));
+        json_object_object_add(o, "median_rel_abs_dfinal_loss", jnum(m.median_rel_dloss));
         json_object_object_add(o, "max_rel_loss_gap", jnum(m.max_loss_gap));
         json_object_object_add(o, "numerically_diverged_seeds", json_object_new_int64((int64_t)m.numerical));
         json_object_array_add(sum, o);
