@@ -97,6 +97,7 @@ typedef struct worker {
     pthread_t thread;
     unsigned index;
     sg_study *s;
+    sg_pinning *pin; /* shared, read-only; NULL: do not pin */
     int rc;
     char err[256];
     char pinned[64]; /* "core N", or why the worker is not pinned */
@@ -107,8 +108,8 @@ static void *work(void *arg)
 {
     worker *w = arg;
     const sg_study_cfg *c = &w->s->cfg;
-    if (c->pin)
-        w->pin_ok = sg_topology_pin_core(w->index, w->pinned, sizeof w->pinned) == 0;
+    if (w->pin)
+        w->pin_ok = sg_pinning_bind_core(w->pin, w->index, w->pinned, sizeof w->pinned) == 0;
     /* Seeds interleaved over the workers (seed i to worker i mod T): neighbouring seeds cost about the
        same, so the split is even; each result lands in its own slot whatever the order. */
     for (size_t i = w->index; i < c->n_seeds && w->rc == 0; i += c->threads) {
@@ -138,12 +139,16 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
         sg_study_free(s);
         SG_FAIL("out of memory for %zu seeds", cfg->n_seeds);
     }
+    /* The topology is loaded once, here, outside the timed part (hwloc_topology_load is not safe to
+       call from several threads at once: helgrind reports races in it). */
+    char why[128] = "";
+    sg_pinning *pin = cfg->pin ? sg_pinning_open(why, sizeof why) : NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < cfg->threads; i++) {
-        w[i] = (worker){.index = i, .s = s};
+        w[i] = (worker){.index = i, .s = s, .pin = pin};
         /* Worker 0 is this thread: one thread needs no pthread at all. */
         if (i > 0 && pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
             snprintf(err, err_len, "cannot start worker thread %u of %u", i + 1, cfg->threads);
@@ -168,6 +173,8 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
         any |= w[i].pin_ok;
     if (!cfg->pin || !started) {
         snprintf(s->pinning, sizeof s->pinning, "unpinned");
+    } else if (!pin) {
+        snprintf(s->pinning, sizeof s->pinning, "unpinned: %s", why);
     } else if (!any) {
         snprintf(s->pinning, sizeof s->pinning, "unpinned: %s", w[0].pinned);
     } else {
@@ -177,6 +184,7 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
                                      w[i].pin_ok ? w[i].pinned : "not pinned");
     }
     free(w);
+    sg_pinning_close(pin);
     if (rc != 0)
         sg_study_free(s);
     return rc;

@@ -181,48 +181,86 @@ int sg_topology_query(sg_topology *t, char *msg, size_t msg_len)
     return sg_topology_apply_l3_policy(t, getenv("SIMDGRAD_L3_BYTES"), msg, msg_len);
 }
 
-int sg_topology_pin_core(unsigned index, char *desc, size_t desc_len)
+#if SIMDGRAD_HAVE_HWLOC
+struct sg_pinning {
+    hwloc_topology_t topo;
+    hwloc_bitmap_t allowed;
+};
+#else
+struct sg_pinning {
+    int unused;
+};
+#endif
+
+sg_pinning *sg_pinning_open(char *why, size_t why_len)
 {
 #if SIMDGRAD_HAVE_HWLOC
-    hwloc_topology_t topo;
-    if (hwloc_topology_init(&topo) || hwloc_topology_load(topo)) {
-        snprintf(desc, desc_len, "hwloc could not load the topology");
+    sg_pinning *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    if (hwloc_topology_init(&p->topo) || hwloc_topology_load(p->topo)) {
+        snprintf(why, why_len, "hwloc could not load the topology");
+        free(p);
+        return NULL;
+    }
+    /* Only the cores this process may run on (taskset, cgroups) count: worker i gets the i-th of
+       them, so two workers never share a core while another one is free. */
+    p->allowed = hwloc_bitmap_alloc();
+    if (hwloc_get_cpubind(p->topo, p->allowed, HWLOC_CPUBIND_PROCESS) != 0)
+        hwloc_bitmap_copy(p->allowed, hwloc_topology_get_allowed_cpuset(p->topo));
+    return p;
+#else
+    snprintf(why, why_len, "built without hwloc");
+    return NULL;
+#endif
+}
+
+int sg_pinning_bind_core(sg_pinning *p, unsigned index, char *desc, size_t desc_len)
+{
+#if SIMDGRAD_HAVE_HWLOC
+    const int cores = hwloc_get_nbobjs_by_type(p->topo, HWLOC_OBJ_CORE);
+    unsigned usable = 0;
+    for (int c = 0; c < cores; c++)
+        usable += hwloc_bitmap_intersects(hwloc_get_obj_by_type(p->topo, HWLOC_OBJ_CORE, (unsigned)c)->cpuset,
+                                          p->allowed) != 0;
+    if (usable == 0) {
+        snprintf(desc, desc_len, "no allowed core");
         return -1;
     }
-    /* Only the cores this process may run on (taskset, cgroups) count: index picks among them, so two
-       workers never share a core while another one is free. */
-    hwloc_bitmap_t allowed = hwloc_bitmap_alloc(), target = hwloc_bitmap_alloc();
-    if (hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) != 0)
-        hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
-    const int cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-    unsigned usable = 0;
-    int rc = -1;
-    for (int c = 0; c < cores; c++)
-        usable += hwloc_bitmap_intersects(hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)c)->cpuset,
-                                          allowed) != 0;
-    unsigned want = usable ? index % usable : 0;
-    for (int c = 0; c < cores && usable; c++) {
-        hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)c);
-        if (!hwloc_bitmap_intersects(core->cpuset, allowed) || want-- > 0)
+    unsigned want = index % usable;
+    for (int c = 0; c < cores; c++) {
+        hwloc_obj_t core = hwloc_get_obj_by_type(p->topo, HWLOC_OBJ_CORE, (unsigned)c);
+        if (!hwloc_bitmap_intersects(core->cpuset, p->allowed) || want-- > 0)
             continue;
-        hwloc_bitmap_and(target, core->cpuset, allowed);
-        if (hwloc_set_cpubind(topo, target, HWLOC_CPUBIND_THREAD) == 0) {
-            snprintf(desc, desc_len, "core %u", core->logical_index);
-            rc = 0;
-        } else {
+        hwloc_bitmap_t target = hwloc_bitmap_alloc();
+        hwloc_bitmap_and(target, core->cpuset, p->allowed);
+        const int rc = hwloc_set_cpubind(p->topo, target, HWLOC_CPUBIND_THREAD);
+        hwloc_bitmap_free(target);
+        if (rc != 0) {
             snprintf(desc, desc_len, "binding to core %u failed: %s", core->logical_index, strerror(errno));
+            return -1;
         }
-        break;
+        snprintf(desc, desc_len, "core %u", core->logical_index);
+        return 0;
     }
-    if (usable == 0)
-        snprintf(desc, desc_len, "no allowed core");
-    hwloc_bitmap_free(allowed);
-    hwloc_bitmap_free(target);
-    hwloc_topology_destroy(topo);
-    return rc;
+    snprintf(desc, desc_len, "no allowed core");
+    return -1;
 #else
-    (void)index;
+    (void)p, (void)index;
     snprintf(desc, desc_len, "built without hwloc");
     return -1;
 #endif
+}
+
+void sg_pinning_close(sg_pinning *p)
+{
+    if (!p)
+        return;
+#if SIMDGRAD_HAVE_HWLOC
+    hwloc_bitmap_free(p->allowed);
+    hwloc_topology_destroy(p->topo);
+#endif
+    free(p);
 }

@@ -30,10 +30,15 @@ int sg_topology_query(sg_topology *t, char *msg, size_t msg_len);
    override is the SIMDGRAD_L3_BYTES value or NULL. */
 int sg_topology_apply_l3_policy(sg_topology *t, const char *override, char *msg, size_t msg_len);
 
-/* Binds the calling thread to one core (all its allowed PUs): the (index mod n)-th of the n cores this
-   process may run on, so workers 0..n-1 get one core each. 0 with "core <logical index>" in desc, or
-   -1 with the reason in desc (also when built without hwloc). */
-int sg_topology_pin_core(unsigned index, char *desc, size_t desc_len);
+/* Pinning worker threads one per core. sg_pinning_open loads the topology once (NULL with the reason
+   in why, also when built without hwloc); sg_pinning_bind_core, called by each worker (the loaded
+   topology is only read, which hwloc allows from several threads at once), binds the calling thread to
+   all allowed PUs of the (index mod n)-th of the n cores this process may run on: 0 with
+   "core <logical index>" in desc, or -1 with the reason. */
+typedef struct sg_pinning sg_pinning;
+sg_pinning *sg_pinning_open(char *why, size_t why_len);
+int sg_pinning_bind_core(sg_pinning *p, unsigned index, char *desc, size_t desc_len);
+void sg_pinning_close(sg_pinning *p);
 
 /* Parses "<digits>[K|M|G]" (binary multiples) into bytes; -1 on anything else or overflow. */
 int sg_parse_bytes(const char *s, uint64_t *out);

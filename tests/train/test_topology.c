@@ -1,12 +1,51 @@
 /* The topology module: a plausible machine, the L3 clamp for VM-reported sizes, and the
  * SIMDGRAD_L3_BYTES override and its validation. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_config.h"
+
 #include "sgtest.h"
 #include "topology.h"
+
+/* The study's pinning: worker i is bound to one core, i wraps around the cores, and the binding is
+   what sched_getaffinity then reports (a subset of the CPUs allowed before). Without hwloc: a reason. */
+static void test_pinning(unsigned cores)
+{
+    char why[128], desc[64];
+    sg_pinning *p = sg_pinning_open(why, sizeof why);
+#if SIMDGRAD_HAVE_HWLOC
+    SGT_CHECK(p != NULL, "pinning: %s", why);
+    if (!p)
+        return;
+    cpu_set_t before, after;
+    SGT_CHECK(sched_getaffinity(0, sizeof before, &before) == 0, "sched_getaffinity");
+    char first[64] = "";
+    for (unsigned i = 0; i <= cores; i++) {
+        SGT_CHECK(sg_pinning_bind_core(p, i, desc, sizeof desc) == 0 && !strncmp(desc, "core ", 5),
+                  "bind worker %u: %s", i, desc);
+        SGT_CHECK(sched_getaffinity(0, sizeof after, &after) == 0, "sched_getaffinity");
+        cpu_set_t both;
+        CPU_AND(&both, &after, &before);
+        SGT_CHECK(
+            CPU_COUNT(&after) >= 1 && CPU_EQUAL(&both, &after) && CPU_COUNT(&after) <= CPU_COUNT(&before),
+            "worker %u: bound to %d CPUs inside the %d allowed", i, CPU_COUNT(&after), CPU_COUNT(&before));
+        if (i == 0)
+            snprintf(first, sizeof first, "%s", desc);
+        if (i == cores && cores > 0)
+            SGT_CHECK(!strcmp(desc, first), "worker %u wraps to %s, got %s", i, first, desc);
+    }
+    sched_setaffinity(0, sizeof before, &before);
+    printf("pinning: worker 0 -> %s, worker %u -> %s\n", first, cores, desc);
+#else
+    SGT_CHECK(p == NULL && strstr(why, "without hwloc"), "pinning without hwloc: %s", why);
+    (void)cores, (void)desc;
+#endif
+    sg_pinning_close(p);
+}
 
 int main(void)
 {
@@ -20,6 +59,7 @@ int main(void)
     printf("topology: %u packages, %u cores, %u PUs, L1d %llu, L2 %llu, L3 %llu%s (%s)\n", t.packages,
            t.cores, t.pus, (unsigned long long)t.l1d, (unsigned long long)t.l2, (unsigned long long)t.l3,
            t.l3_clamped ? " clamped" : "", t.source);
+    test_pinning(t.cores);
 
     /* A VM reporting 300 MiB of L3 gets clamped to 64 MiB and flagged. */
     sg_topology v = {.l3 = (uint64_t)300 << 20};
