@@ -28,6 +28,14 @@ typedef struct options {
     double lr;
 } options;
 
+static const sg_arg *find_arg(const sg_arg *args, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(args[i].name, name))
+            return &args[i];
+    abort(); /* a typo in this file, not user input */
+}
+
 /* "A..B" (inclusive, A <= B) into seed0 and the count. */
 static int parse_range(const char *arg, uint64_t *seed0, size_t *n)
 {
@@ -244,7 +252,7 @@ int sg_cmd_study(int argc, char **argv)
 
     char err[SG_PATH_MAX + 256], shown[SG_CLI_SHOWN];
     sg_study_cfg c = {.steps = o.steps, .pin = true};
-    if (o.range && args[0].seen) /* args[0]: --seeds */
+    if (o.range && find_arg(args, n_args, "--seeds")->seen)
         return sg_cli_error(CMD, "--seeds and --seed-range are mutually exclusive");
     if (o.range) {
         if (parse_range(o.range, &c.seed0, &c.n_seeds))
@@ -285,11 +293,13 @@ int sg_cmd_study(int argc, char **argv)
     if (o.isa && sg_isa_check_name("--isa", o.isa, &isa, err, sizeof err) != 0)
         return sg_cli_error(CMD, "%s", err);
     c.k = sg_kernels_get(isa);
-    if (args[7].seen) { /* args[7]: --threads */
+    if (find_arg(args, n_args, "--threads")->seen) {
         if (o.threads < 1 || o.threads > SG_STUDY_MAX_THREADS)
             return sg_cli_error(CMD, "--threads must be between 1 and %d, got %zu", SG_STUDY_MAX_THREADS,
                                 o.threads);
         c.threads = (unsigned)o.threads;
+    } else if (sg_cli_validate_only) {
+        c.threads = 1; /* the fuzz target: no topology load per input */
     } else {
         sg_topology topo;
         if (sg_topology_query(&topo, err, sizeof err) != 0)
