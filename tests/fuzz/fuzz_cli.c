@@ -12,8 +12,8 @@
 enum { MAX_ARGS = 24 };
 
 /* The first byte picks the subcommand, so every subcommand gets coverage from the start. */
-static const char *const subcommands[] = {"train",     "info",  "bench",    "help",
-                                          "--version", "bogus", "ci-check", "report"};
+static const char *const subcommands[] = {"train", "info",     "bench",  "help", "--version",
+                                          "bogus", "ci-check", "report", "study"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -111,13 +111,16 @@ import shlex  # noqa: E402
 
 cli_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "cli")
 os.makedirs(cli_out, exist_ok=True)
-subcommands = ["train", "info", "bench", "help", "--version", "bogus", "ci-check"]  # order as in fuzz_cli.c
+subcommands = ["train", "info", "bench", "help", "--version", "bogus", "ci-check", "report",
+               "study"]  # order as in fuzz_cli.c
 cases = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bad-inputs", "cases.tsv")
 argvs = {"good-train": ["train", "--isa", "all", "--grad-at-zero", "all", "--steps", "3"],
          "good-xor": ["train", "--data", "xor", "--hidden", "8", "--lr", "0.01"],
          "good-files": ["train", "--x", "x.npy", "--y", "y.npy", "--w1", "w1.npy", "--w2", "w2.npy"],
          "info": ["info"], "bench-quick": ["bench", "--quick"], "help": ["train", "--help"],
          "ci-icount": ["ci-check", "--threshold", "2"], "ci-update": ["ci-check", "--update-baseline"],
+         "study": ["study", "--seed-range", "3..9", "--precision", "bf16,f32", "--threads", "2", "--csv", "-"],
+         "study-xor": ["study", "--data", "xor", "--seeds", "5", "--steps", "20", "--json", "s.json"],
          "ci-time": ["ci-check", "--mode", "time", "--baseline", "b.json", "--contender", "c.json", "--alpha", "0.01"]}
 with open(cases) as f:
     for line in f:
