@@ -219,6 +219,58 @@ static void test_crafted_zero_column(void)
     sg_train_data_free(&t);
 }
 
+/* A start crafted by hand, every value exact in float: one sample x = (1) (the bias only), two hidden
+   units, w1 = (1, 1), w2 = (2, 1)ᵀ, y = 1, lr = 1/8. Step 0: h = (1, 1), y_pred = 3, g = 4,
+   grad_w1 = (8, 4), so w1 becomes (1 - 1, 1 - 1/2) = (+0, 1/2) and w2 = (3/2, 1/2). Step 1: h = (+0, 1/2)
+   — unit 0 is exactly 0 — y_pred = 1/4, g = -3/2, and its upstream gradient g·w2[0] = -9/4 is non-zero:
+   an effective zero. So update 0 and the loss of steps 0 and 1 are the same for every convention, and
+   update 1 moves w1[0] by -lr·g0·(-9/4): to 9/32 (g0 = 1), +0 (g0 = 0), 9/64 (g0 = 0.5). */
+static void test_crafted_zero_at_step_1(void)
+{
+    static float x[1] = {1}, y[1] = {1}, w1[2] = {1, 1}, w2[2] = {2, 1};
+    const sg_train_data t = {1, 1, 2, 1, x, y, w1, w2};
+    static const float want_w1_0[3] = {9.0f / 32, 0.0f, 9.0f / 64};
+    const sg_kernels *all[SG_ISA_COUNT + 1];
+    int n_all = 0;
+    sgt_all_kernels(all, &n_all);
+    char err[256];
+    for (int i = 0; i < n_all; i++)
+        for (int masked = 0; masked < 2; masked++) {
+            sg_train_result r[3];
+            for (int c = 0; c < 3; c++) {
+                const sg_train_opts o = {.g0 = conv[c], .steps = 3, .lr = 0.125f, .masked = masked};
+                SGT_CHECK(sg_train_run_opts(all[i], &t, &o, &r[c], err, sizeof err) == 0, "crafted: %s", err);
+            }
+            const char *isa = sg_isa_name(all[i]->isa);
+            for (int c = 0; c < 3; c++) {
+                SGT_CHECK(r[c].loss[0] == 4.0f && r[c].loss[1] == 0.5625f,
+                          "crafted, %s%s, g0=%g: losses %a %a, want 4 and 0.5625 (9/16)", isa,
+                          masked ? " masked" : "", (double)conv[c], (double)r[c].loss[0],
+                          (double)r[c].loss[1]);
+                SGT_CHECK(r[c].first_zero == 1 && r[c].first_effective == 1 && r[c].zeros >= 1,
+                          "crafted, %s, g0=%g: first zero %zu, first effective %zu, want 1 and 1", isa,
+                          (double)conv[c], r[c].first_zero, r[c].first_effective);
+            }
+            for (int c = 1; c < 3; c++)
+                SGT_CHECK(sg_train_first_update_diff(&r[0], &r[c]) == 1,
+                          "crafted, %s%s: g0=%g vs 1: updates first differ at %zu, want 1", isa,
+                          masked ? " masked" : "", (double)conv[c], sg_train_first_update_diff(&r[0], &r[c]));
+            size_t step;
+            SGT_CHECK(!sg_train_same_loss(&r[0], &r[1], &step) && step == 2,
+                      "crafted, %s: loss first differs at %zu, want 2", isa, step);
+            free3(r);
+            for (int c = 0; c < 3; c++) {
+                const sg_train_opts o = {.g0 = conv[c], .steps = 2, .lr = 0.125f, .masked = masked};
+                SGT_CHECK(sg_train_run_opts(all[i], &t, &o, &r[c], err, sizeof err) == 0, "crafted: %s", err);
+                SGT_CHECK(
+                    sgt_bits(r[c].w1[0]) == sgt_bits(want_w1_0[c]) && r[c].w1[1] == 0.5f + 0.125f * 0.75f,
+                    "crafted, %s, g0=%g: w1 after update 1 = (%a, %a), want (%a, %a)", isa, (double)conv[c],
+                    (double)r[c].w1[0], (double)r[c].w1[1], (double)want_w1_0[c], 0.5 + 0.125 * 0.75);
+            }
+            free3(r);
+        }
+}
+
 /* The f32 start that first hits h == 0 at a known step: XOR data, seed 2 (found by `simdgrad train
    --data xor --seed 2`; pinned, since the RNG stream and the kernels are contracts). Entry h[0][j] is
    exactly +0 at step 197 for the first time, with a non-zero upstream gradient; so the three
@@ -363,6 +415,7 @@ int main(void)
     test_limits();
     const int nv = test_default_data();
     test_crafted_zero_column();
+    test_crafted_zero_at_step_1();
     test_zero_at_known_step();
     test_blowups();
     test_xor();
