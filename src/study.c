@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,7 +98,8 @@ typedef struct worker {
     pthread_t thread;
     unsigned index;
     sg_study *s;
-    sg_pinning *pin; /* shared, read-only; NULL: do not pin */
+    sg_pinning *pin;  /* shared, read-only; NULL: do not pin */
+    atomic_int *stop; /* set when the study fails: the other workers end early */
     int rc;
     char err[256];
     char pinned[64]; /* "core N", or why the worker is not pinned */
@@ -112,7 +114,7 @@ static void *work(void *arg)
         w->pin_ok = sg_pinning_bind_core(w->pin, w->index, w->pinned, sizeof w->pinned) == 0;
     /* Seeds interleaved over the workers (seed i to worker i mod T): neighbouring seeds cost about the
        same, so the split is even; each result lands in its own slot whatever the order. */
-    for (size_t i = w->index; i < c->n_seeds && w->rc == 0; i += c->threads) {
+    for (size_t i = w->index; i < c->n_seeds && w->rc == 0 && !atomic_load(w->stop); i += c->threads) {
         sg_train_data t;
         if (make_data(c, c->seed0 + i, &t, w->err, sizeof w->err) != 0) {
             w->rc = -1;
@@ -123,6 +125,8 @@ static void *work(void *arg)
                                sizeof w->err);
         sg_train_data_free(&t);
     }
+    if (w->rc != 0)
+        atomic_store(w->stop, 1);
     return NULL;
 }
 
@@ -147,19 +151,19 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned started = 0;
     int rc = 0;
+    atomic_int stop = 0;
+    /* Every worker is a thread of its own, so the caller's thread is never pinned. */
     for (unsigned i = 0; i < cfg->threads; i++) {
-        w[i] = (worker){.index = i, .s = s, .pin = pin};
-        /* Worker 0 is this thread: one thread needs no pthread at all. */
-        if (i > 0 && pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
+        w[i] = (worker){.index = i, .s = s, .pin = pin, .stop = &stop};
+        if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
             snprintf(err, err_len, "cannot start worker thread %u of %u", i + 1, cfg->threads);
+            atomic_store(&stop, 1);
             rc = -1;
             break;
         }
         started = i + 1;
     }
-    if (started > 0)
-        work(&w[0]);
-    for (unsigned i = 1; i < started; i++)
+    for (unsigned i = 0; i < started; i++)
         pthread_join(w[i].thread, NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
