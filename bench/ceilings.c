@@ -100,15 +100,15 @@ static sgb_ceiling_isa isas[5];
 static int ni;
 
 /* rerun: the L2, L3 and DRAM ones again, named .../rerun:1, at the end of the run. */
-static void register_bw(const sgb_topo *t, bool quick, bool rerun)
+static void register_bw(const sgb_topo *t, bool quick, unsigned level_mask, bool rerun)
 {
     size_t ws[SGB_LEVELS];
     sgb_working_sets(t, ws);
     static const unsigned arrays[SGB_BW_PATTERNS] = {1, 2, 3};
     static const double bytes_per_elem[SGB_BW_PATTERNS] = {4, 8, 12};
     for (int l = rerun ? SGB_L2 : SGB_L1; l < SGB_LEVELS; l++) {
-        if (quick && l > SGB_L2)
-            break;
+        if (!(level_mask & (1u << l)))
+            continue;
         for (int p = 0; p < SGB_BW_PATTERNS; p++)
             for (int i = 0; i < ni; i++) {
                 if (isas[i].far_only && (l < SGB_L3 || !(p == SGB_BW_COPY || p == SGB_BW_ADD)))
@@ -136,11 +136,11 @@ static void register_bw(const sgb_topo *t, bool quick, bool rerun)
 
 void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick)
 {
-    if (ni && !quick)
-        register_bw(t, quick, true);
+    if (ni && !quick && !sgb_plan_is_adhoc())
+        register_bw(t, quick, (1u << SGB_LEVELS) - 1, true);
 }
 
-void sgb_register_ceilings(const sgb_topo *t, bool quick)
+void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask)
 {
     /* The clock first, so every benchmark can give its rates per cycle too; it lands in the JSON
        context (read before the first benchmark runs). */
@@ -179,5 +179,5 @@ void sgb_register_ceilings(const sgb_topo *t, bool quick)
                         "roofline columns will be empty\n");
         return;
     }
-    register_bw(t, quick, false);
+    register_bw(t, quick, level_mask, false);
 }

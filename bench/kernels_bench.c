@@ -158,19 +158,22 @@ static int eltwise_pattern(const sg_eltwise_desc *d) { return d->n_in <= 1 ? SGB
 
 /* One benchmark per sweep value (or one), level and implementation, in that nesting, so the names and
    the order are relu/<impl>/n:<n>, then relu_grad/<impl>/g0:<v>/n:<n> g0 by g0. */
-static void register_eltwise(const sg_eltwise_desc *d, const size_t ws[SGB_LEVELS], int levels,
-                             const sgb_impl *impls, size_t ni)
+static void register_eltwise(const sgb_topo *t, bool quick, const sg_eltwise_desc *d, const sgb_impl *impls,
+                             size_t ni)
 {
     const char *fam = sg_family_name(d->family);
     const bool swept = d->n_params > 0 && d->n_sweep > 0;
+    size_t ns[64];
+    int lv[64];
+    const size_t sizes = sgb_plan_eltwise(t, quick, d, sg_eltwise_traffic(d, 4), ns, lv, 64);
     for (unsigned g = 0; g < (swept ? d->n_sweep : 1); g++)
-        for (int l = 0; l < levels; l++)
+        for (size_t l = 0; l < sizes; l++)
             for (size_t i = 0; i < ni; i++) {
                 kctx *c = sgb_ctx_alloc(sizeof *c);
                 char param[32] = "", impl[64], args[32];
                 c->impl = &impls[i];
                 c->elt = d;
-                c->n = sgb_eltwise_elems(d, ws[l]);
+                c->n = ns[l];
                 snprintf(args, sizeof args, "n:%zu", c->n);
                 /* A parameter is not an integer, so it belongs to the family name:
                    relu_grad/avx2/g0:0.5/n:... (%g: 1, 0, 0.5 print as ever). */
@@ -180,7 +183,7 @@ static void register_eltwise(const sg_eltwise_desc *d, const size_t ws[SGB_LEVEL
                 }
                 snprintf(impl, sizeof impl, "%s%s%s", impls[i].name, swept ? "/" : "", param);
                 sgb_meta *m =
-                    sgb_meta_add(fam, impl, args, 0, sg_eltwise_traffic(d, c->n), l, eltwise_pattern(d));
+                    sgb_meta_add(fam, impl, args, 0, sg_eltwise_traffic(d, c->n), lv[l], eltwise_pattern(d));
                 if (swept) {
                     /* Group by parameter and size; the implementation alone is the column. */
                     snprintf(m->impl, sizeof m->impl, "%s", impls[i].name);
@@ -198,17 +201,14 @@ void sgb_register_kernels(const sgb_topo *t, bool quick)
 {
     const sgb_impl *impls;
     const size_t ni = sgb_impls(&impls);
-    size_t ws[SGB_LEVELS];
-    sgb_working_sets(t, ws);
-    const int levels = quick ? SGB_L2 + 1 : SGB_LEVELS;
 
     for (int f = 0; f < SG_FAMILY_COUNT; f++) {
         const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
         if (d)
-            register_eltwise(d, ws, levels, impls, ni);
+            register_eltwise(t, quick, d, impls, ni);
     }
     sgb_shape shapes[64];
-    const size_t ns = sgb_matmul_shapes(quick, shapes, 64);
+    const size_t ns = sgb_plan_shapes(quick, shapes, 64);
     for (size_t s = 0; s < ns; s++)
         for (size_t i = 0; i < ni; i++)
             sgb_add_matmul(t, &impls[i], shapes[s].ta, shapes[s].tb, shapes[s].m, shapes[s].n, shapes[s].k);

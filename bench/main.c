@@ -32,7 +32,9 @@ static const char summary[] =
     "--benchmark_* flags go to Google Benchmark, e.g. --benchmark_filter=<regex>,\n"
     "--benchmark_list_tests=true. Names: <kernel>/<impl>/<args>, e.g. relu/avx512/n:4096,\n"
     "relu_grad/avx2/g0:0.5/n:2720, matmul_nt/avx2/m:4/n:30/k:1.\n"
-    "SIMDGRAD_ISA=<isa> times only that ISA's own kernels (the baselines always run).";
+    "SIMDGRAD_ISA=<isa> times only that ISA's own kernels (the baselines always run).\n"
+    "--matmul / --elementwise: an ad-hoc run of just those shapes / sizes (every implementation,\n"
+    "peers included, plus the ceilings their roofline needs; no training step), same summary.";
 
 /* ---- pinning ---- */
 static int pin(int want, bool no_pin, char *desc, size_t len, char *msg, size_t msg_len)
@@ -179,6 +181,47 @@ static int write_summary_tmp(const char *md, const char *header, char *tmp, size
     return 0;
 }
 
+/* Ad-hoc sizes this machine cannot hold are refused before anything runs (not an out-of-memory
+   abort in the middle of a run): each family's arrays, or one product's three matrices, must fit in
+   physical memory. Byte sizes too small for one element of a family are refused too. 0, or -1. */
+static int adhoc_fits(const sgb_shape *mm, size_t n_mm, const sgb_eltsize *elt, size_t n_elt, char *msg,
+                      size_t len)
+{
+    const double mem = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < n_elt; i++)
+        for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+            const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
+            if (!d)
+                continue;
+            const size_t n = sgb_eltsize_elems(d, &elt[i]);
+            const double bytes = sg_eltwise_traffic(d, n);
+            if (n == 0) {
+                snprintf(msg, len, "--elementwise: %s is less than one element of %s (%g bytes per element)",
+                         elt[i].text, sg_family_name((sg_family)f), sg_eltwise_traffic(d, 4) / 4);
+                return -1;
+            }
+            if (mem > 0 && bytes > mem) {
+                snprintf(msg, len,
+                         "--elementwise: %s needs %.0f bytes for %s's arrays, more than this machine's "
+                         "memory (%.0f bytes)",
+                         elt[i].text, bytes, sg_family_name((sg_family)f), mem);
+                return -1;
+            }
+        }
+    for (size_t i = 0; i < n_mm; i++) {
+        const double bytes =
+            4.0 * ((double)mm[i].m * mm[i].k + (double)mm[i].k * mm[i].n + (double)mm[i].m * mm[i].n);
+        if (mem > 0 && bytes > mem) {
+            snprintf(msg, len,
+                     "--matmul: %zux%zux%zu needs %.0f bytes for its matrices, more than this machine's "
+                     "memory (%.0f bytes)",
+                     mm[i].m, mm[i].n, mm[i].k, bytes, mem);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Google Benchmark prints its usage and exits 0 on a bad format or time unit, from inside its
    parser; those values are checked here first. 0, or -1 with msg. */
 static int check_gb_value(const char *arg, char *msg, size_t len)
@@ -240,9 +283,9 @@ int main(int argc, char **argv)
         gb[gbc++] = argv[i];
     }
 
-    bool quick = false, save = false, no_pin = false, no_peers = false, list_sizes = false;
+    bool quick = false, save = false, no_pin = false, no_peers = false, list_sizes = false, quiet = false;
     size_t cpu_arg = 0;
-    const char *results_dir = SGB_RESULTS_DIR, *l3 = NULL, *user_note = NULL;
+    const char *results_dir = SGB_RESULTS_DIR, *l3 = NULL, *user_note = NULL, *mm_arg = NULL, *elt_arg = NULL;
     sg_arg args[] = {
         {"--quick", SG_ARG_FLAG, &quick, "small sizes (L1, L2), squares up to 128, min time 0.01 s", false},
         {"--save", SG_ARG_FLAG, &save,
@@ -262,6 +305,17 @@ int main(int argc, char **argv)
          false},
         {"--note", SG_ARG_STRING, &user_note,
          "TEXT  a line for the summary header (e.g. \"taken under load\")", false},
+        {"--matmul", SG_ARG_STRING, &mm_arg,
+         "MxNxK[,FORM][,...]  time only these products (FORM: NN default, TN, NT, TT; applies to the shape "
+         "before it), e.g. 64x64x64,NT,4x30x3",
+         false},
+        {"--elementwise", SG_ARG_STRING, &elt_arg,
+         "SIZE[,SIZE...]  time only these sizes: an element count, or bytes of all arrays with B, "
+         "kB/KB/MB/GB "
+         "(x1000) or KiB/MiB/GiB (x1024), e.g. 4096,32kB,1MiB",
+         false},
+        {"--quiet", SG_ARG_FLAG, &quiet, "no progress line on stderr (shown only when stderr is a terminal)",
+         false},
     };
     const int pr = sg_args_parse(CMD, ownc, own, args, sizeof args / sizeof args[0], summary);
     if (pr == SG_ARGS_HELP)
@@ -276,6 +330,19 @@ int main(int argc, char **argv)
     const int cpu = a_cpu->seen ? (int)cpu_arg : -1;
     if (sgb_impls_select(msg, sizeof msg) != 0)
         return sg_cli_error(CMD, "%s", msg);
+    /* Ad hoc: static, registration keeps pointers into them. */
+    static sgb_shape mm_shapes[64];
+    static sgb_eltsize elt_sizes[64];
+    size_t n_mm = 0, n_elt = 0;
+    if (mm_arg && sgb_parse_matmul(mm_arg, mm_shapes, 64, &n_mm, msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+    if (elt_arg && sgb_parse_elementwise(elt_arg, elt_sizes, 64, &n_elt, msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+    if (adhoc_fits(mm_shapes, n_mm, elt_sizes, n_elt, msg, sizeof msg) != 0)
+        return sg_cli_error(CMD, "%s", msg);
+    const bool adhoc = mm_arg || elt_arg;
+    if (adhoc)
+        sgb_plan_adhoc(mm_shapes, n_mm, elt_sizes, n_elt);
 
     /* Full runs: best of 3 repetitions of 0.05 s each, to see past the other tenants. */
     if (!min_time)
@@ -310,6 +377,18 @@ int main(int argc, char **argv)
                            sgb_eltwise_elems(sg_eltwise_find((sg_family)f), ws[l]));
             printf("\n");
         }
+        for (size_t i = 0; i < n_elt; i++) { /* ad hoc: what each family makes of the size */
+            printf("%s:", elt_sizes[i].text);
+            for (int f = 0; f < SG_FAMILY_COUNT; f++) {
+                const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
+                if (d) {
+                    const size_t n = sgb_eltsize_elems(d, &elt_sizes[i]);
+                    printf(" %s_n=%zu (%s)", sg_family_name((sg_family)f), n,
+                           sgb_level_names[sgb_level_of(&topo, (size_t)sg_eltwise_traffic(d, n))]);
+                }
+            }
+            printf("\n");
+        }
         return 0;
     }
 
@@ -339,7 +418,12 @@ int main(int argc, char **argv)
     sgb_context("build_flags", SGB_BUILD_FLAGS);
     sgb_context("git_revision", SGB_GIT_REV);
     sgb_context("pinned_pu", pinned);
-    sgb_context("mode", quick ? "quick" : "full");
+    const char *mode = adhoc ? (quick ? "adhoc, quick" : "adhoc") : quick ? "quick" : "full";
+    sgb_context("mode", mode);
+    if (adhoc) {
+        sgb_context("adhoc_matmul", mm_arg ? mm_arg : "");
+        sgb_context("adhoc_elementwise", elt_arg ? elt_arg : "");
+    }
     double load[3] = {0, 0, 0}, load_start = -1;
     if (getloadavg(load, 3) == 3) {
         load_start = load[0];
@@ -347,9 +431,10 @@ int main(int argc, char **argv)
         sgb_context("load_average_at_start", buf);
     }
 
-    sgb_register_ceilings(&topo, quick);
+    sgb_register_ceilings(&topo, quick, sgb_plan_levels(&topo, quick));
     sgb_register_kernels(&topo, quick);
-    sgb_register_train();
+    if (!adhoc)
+        sgb_register_train();
     if (!no_peers)
         sgb_register_peers(&topo, quick);
     sgb_register_ceilings_rerun(&topo, quick);
@@ -416,9 +501,9 @@ int main(int argc, char **argv)
                              "## simdgrad bench (%s, %s)\n\n- CPU: %s; ISAs: %s (timed: %s); pinned PU: %s\n"
                              "- caches: L1d %zu, L2 %zu, L3 %zu B (working sets use L3 = %zu, %s)\n"
                              "- build: %s, %s, git %s\n- scalar baseline: %s\n",
-                             quick ? "quick" : "full", stamp, sg_cpu_model(), isas, sgb_impls_selection(),
-                             pinned, topo.l1d, topo.l2, topo.l3, topo.l3_used, topo.l3_why, SIMDGRAD_COMPILER,
-                             SGB_BUILD_FLAGS, SGB_GIT_REV, impls[0].detail);
+                             mode, stamp, sg_cpu_model(), isas, sgb_impls_selection(), pinned, topo.l1d,
+                             topo.l2, topo.l3, topo.l3_used, topo.l3_why, SIMDGRAD_COMPILER, SGB_BUILD_FLAGS,
+                             SGB_GIT_REV, impls[0].detail);
     for (size_t i = 1; i < ni && used < sizeof header; i++)
         if (!strncmp(impls[i].name, "auto_", 5))
             used += (size_t)snprintf(header + used, sizeof header - used, "- %s: %s\n", impls[i].name,

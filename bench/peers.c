@@ -414,7 +414,7 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
 {
 #if SGB_HAVE_OPENBLAS || SGB_HAVE_DNNL
     sgb_shape shapes[64];
-    const size_t ns = sgb_matmul_shapes(quick, shapes, 64);
+    const size_t ns = sgb_plan_shapes(quick, shapes, 64);
 #else
     (void)t;
     (void)quick;
@@ -459,31 +459,38 @@ void sgb_register_peers(const sgb_topo *t, bool quick)
     char ver[32];
     snprintf(ver, sizeof ver, "%d.%d.%d", v->major, v->minor, v->patch);
     note("onednn %s: 1 OpenMP thread, matmul impl '%s' (64x64x64 NN)", ver, dnnl_matmul_impl(64, 64, 64));
-    size_t ws[SGB_LEVELS];
-    sgb_working_sets(t, ws);
-    const int levels = quick ? SGB_L2 + 1 : SGB_LEVELS;
-    for (int l = 0; l < levels; l++) {
+    /* relu (x, y: 32 bytes per 4 elements) and relu_grad (h, dy, dx: 48) at the kernels' sizes. */
+    size_t rn[64], gn[64];
+    int rl[64], gl[64];
+    const size_t nr = sgb_plan_eltwise(t, quick, NULL, 32, rn, rl, 64);
+    const size_t ng = sgb_plan_eltwise(t, quick, NULL, 48, gn, gl, 64);
+    for (size_t l = 0; l < nr || l < ng; l++) {
         char args[32];
-        pctx *c = sgb_ctx_alloc(sizeof *c);
-        c->n = sgb_elems_for(ws[l], 2);
-        if (l == 0)
-            note("onednn eltwise relu impl '%s'", dnnl_relu_impl(c->n));
-        snprintf(args, sizeof args, "n:%zu", c->n);
-        c->meta = sgb_meta_add("relu", "onednn", args, 0, 8.0 * c->n, l, SGB_BW_COPY);
         const char *names[] = {"n"};
-        int64_t values[] = {(int64_t)c->n};
-        sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);
-
-        c = sgb_ctx_alloc(sizeof *c);
-        c->n = sgb_elems_for(ws[l], 3);
-        snprintf(args, sizeof args, "n:%zu", c->n);
-        sgb_meta *m = sgb_meta_add("relu_grad", "onednn/g0:0", args, 0, 12.0 * c->n, l, SGB_BW_ADD);
-        snprintf(m->impl, sizeof m->impl, "onednn");
-        snprintf(m->group, sizeof m->group, "relu_grad/g0:0/%s", args);
-        snprintf(m->table, sizeof m->table, "relu_grad/g0:0");
-        c->meta = m;
-        values[0] = (int64_t)c->n;
-        sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);
+        int64_t values[] = {0};
+        pctx *c;
+        if (l < nr) {
+            c = sgb_ctx_alloc(sizeof *c);
+            c->n = rn[l];
+            if (l == 0)
+                note("onednn eltwise relu impl '%s'", dnnl_relu_impl(c->n));
+            snprintf(args, sizeof args, "n:%zu", c->n);
+            c->meta = sgb_meta_add("relu", "onednn", args, 0, 8.0 * c->n, rl[l], SGB_BW_COPY);
+            values[0] = (int64_t)c->n;
+            sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);
+        }
+        if (l < ng) {
+            c = sgb_ctx_alloc(sizeof *c);
+            c->n = gn[l];
+            snprintf(args, sizeof args, "n:%zu", c->n);
+            sgb_meta *m = sgb_meta_add("relu_grad", "onednn/g0:0", args, 0, 12.0 * c->n, gl[l], SGB_BW_ADD);
+            snprintf(m->impl, sizeof m->impl, "onednn");
+            snprintf(m->group, sizeof m->group, "relu_grad/g0:0/%s", args);
+            snprintf(m->table, sizeof m->table, "relu_grad/g0:0");
+            c->meta = m;
+            values[0] = (int64_t)c->n;
+            sgb_register_meta(c->meta, run_dnnl_relu, c, 1, names, values);
+        }
     }
     for (size_t s = 0; s < ns; s++)
         add_peer_matmul(t, "onednn", &shapes[s], run_dnnl_matmul);

@@ -65,10 +65,11 @@ typedef struct sgb_ceiling_isa {
     void (*add)(size_t n, const float *a, const float *b, float *c);
     bool far_only; /* non-temporal-store loops: L3 and DRAM only, read is NULL */
 } sgb_ceiling_isa;
-void sgb_register_ceilings(const sgb_topo *t, bool quick);
+/* The FMA peaks, and the bandwidths at the levels in level_mask (bit l: level l; sgb_plan_levels). */
+void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask);
 /* The L2, L3 and DRAM bandwidth ceilings once more (names end in /rerun:1), registered last: the
    summary keeps the best of both passes, so a burst of load from the other tenants at one moment
-   does not set the ceiling. Nothing in quick runs. */
+   does not set the ceiling. Nothing in quick or ad-hoc runs. */
 void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick);
 
 /* ---- Kernel implementations under test (bench/impls.c) ---- */
@@ -104,6 +105,40 @@ void sgb_register_peers(const sgb_topo *t, bool quick);
 /* Peer notes for the summary ("openblas: core Prescott", "onednn: not built"). */
 const char *sgb_peer_notes(void);
 int sgb_openblas_server_main(void); /* the child re-exec'd with OPENBLAS_CORETYPE set */
+
+/* ---- Ad-hoc runs: --matmul and --elementwise (bench/adhoc.c) ---- */
+/* One --elementwise size: an element count, or a working set in bytes (B; kB = KB = 1000, MB, GB
+   powers of 1000; KiB, MiB, GiB powers of 1024) that each family turns into elements. */
+typedef struct sgb_eltsize {
+    uint64_t value;
+    bool bytes;
+    char text[40]; /* as given, "32kB" */
+} sgb_eltsize;
+/* s[0..len): digits with an optional unit; 0, or -1 when malformed, zero or out of range. */
+int sgb_parse_eltsize(const char *s, size_t len, sgb_eltsize *out);
+/* "SIZE[,SIZE...]" into out[0..*count) (repeats dropped); 0, or -1 with a one-line message. */
+int sgb_parse_elementwise(const char *s, sgb_eltsize *out, size_t cap, size_t *count, char *msg,
+                          size_t msg_len);
+/* "MxNxK[,FORM...][,MxNxK[,FORM...]]...": a form (NN, TN, NT, TT, either case) applies to the shape
+   before it; a shape with none is NN. Repeats dropped; 0, or -1 with a one-line message. */
+int sgb_parse_matmul(const char *s, sgb_shape *out, size_t cap, size_t *count, char *msg, size_t msg_len);
+/* Elements of family d for e: the count as given, or the most elements whose arrays (every input
+   and output, sg_eltwise_traffic) fit in e->value bytes (0 when not even one does). */
+size_t sgb_eltsize_elems(const struct sg_eltwise_desc *d, const sgb_eltsize *e);
+/* Makes this an ad-hoc run: only these shapes and sizes (either list may be empty). The arrays must
+   outlive the registration. */
+void sgb_plan_adhoc(const sgb_shape *shapes, size_t nshapes, const sgb_eltsize *sizes, size_t nsizes);
+bool sgb_plan_is_adhoc(void);
+/* The working-set levels whose bandwidth bounds what this run times, as a mask (bit l: level l):
+   L1 and L2 when quick, all four in a full run, those of the ad-hoc sizes and shapes. */
+unsigned sgb_plan_levels(const sgb_topo *t, bool quick);
+/* The matmul shapes to time: the ad-hoc ones, else sgb_matmul_shapes(quick). */
+size_t sgb_plan_shapes(bool quick, sgb_shape *out, size_t cap);
+/* The element counts (and their working-set levels) to time for arrays of per4 bytes per 4
+   elements (d: an elementwise family, NULL: a peer's float arrays): one per cache level (multiples of
+   16), or the ad-hoc sizes (exact, repeats dropped). Returns how many. */
+size_t sgb_plan_eltwise(const sgb_topo *t, bool quick, const struct sg_eltwise_desc *d, double per4,
+                        size_t *n, int *level, size_t cap);
 
 /* ---- What each benchmark does per iteration, for the summary ---- */
 typedef struct sgb_meta {

@@ -5,6 +5,7 @@
   test_bench.py sizes <simdgrad-bench>  working sets from a synthetic hwloc topology
   test_bench.py quick <simdgrad>        `simdgrad bench --quick --save` end to end
   test_bench.py noclobber <simdgrad>    `--save` never replaces a saved run; SIMDGRAD_ISA restricts the ISAs
+  test_bench.py adhoc <simdgrad>        `--matmul` / `--elementwise` time exactly the requested benchmarks
 """
 import datetime
 import json
@@ -272,6 +273,77 @@ def test_noclobber(simdgrad):
     print(f"noclobber: {len(taken)} taken names kept, the run saved as {new[0]}")
 
 
+def listing(simdgrad, *args):
+    env = {"SIMDGRAD_ISA": ""}
+    out = run([simdgrad, "bench", *args, "--benchmark_list_tests=true"], env).stdout.split()
+    check(len(out) == len(set(out)), f"{args}: a benchmark listed twice")
+    return [re.sub(r"/manual_time$", "", n) for n in out]
+
+
+def test_adhoc(simdgrad):
+    """The ad-hoc flags register exactly the requested shapes and sizes for every implementation that a
+    normal run times (taken from the --quick listing: scalar, auto_*, each ISA, the peers), plus the
+    ceilings, and nothing else (no training step, no cache-derived size)."""
+    mm, elt = "64x64x64,NT,TT,4x30x3", "1000,32kB"
+    shapes = [("nt", 64, 64, 64), ("tt", 64, 64, 64), ("nn", 4, 30, 3)]
+    # What each family makes of the sizes, from the same program: a count is used as is; 32kB is 32000
+    # bytes of all the family's arrays (relu: x, y = 8 bytes an element -> 4000; relu_grad: 12 -> 2666).
+    sizes = run([simdgrad, "bench", "--list-sizes", "--elementwise", elt]).stdout
+    per_size = {}
+    for text in ("1000", "32kB"):
+        m = re.search(r"^%s: (.*)$" % text, sizes, re.M)
+        check(m, f"--list-sizes lacks the ad-hoc size {text}:\n{sizes}")
+        per_size[text] = {k: int(v) for k, v in re.findall(r"(\w+)_n=(\d+)", m.group(1))}
+    check(all(v == 1000 for v in per_size["1000"].values()), f"a count is not used as is: {per_size}")
+    check(per_size["32kB"].get("relu") == 4000 and per_size["32kB"].get("relu_grad") == 2666,
+          f"32kB is not 32000 bytes of arrays: {per_size['32kB']}")
+
+    quick = listing(simdgrad, "--quick")
+    want = set()
+    for name in quick:
+        parts = name.split("/")
+        kernel = parts[0]
+        if kernel in per_size["32kB"]:      # elementwise: <kernel>/<impl>[/<param>]/n:<n>
+            prefix = "/".join(parts[:-1])
+            for text in per_size:
+                want.add(f"{prefix}/n:{per_size[text][kernel]}")
+        elif kernel.startswith("matmul_"):  # matmul_<form>/<impl>/m:/n:/k:
+            for form, m_, n_, k_ in shapes:
+                want.add(f"matmul_{form}/{parts[1]}/m:{m_}/n:{n_}/k:{k_}")
+    got = listing(simdgrad, "--matmul", mm, "--elementwise", elt)
+    kernels = {n for n in got if not n.startswith("ceiling_")}
+    check(kernels == want, f"ad-hoc benchmarks differ from the request:\n  missing {sorted(want - kernels)}"
+          f"\n  extra {sorted(kernels - want)}")
+    check(any(n.startswith("ceiling_fma/") for n in got) or "ceiling_fma/" not in " ".join(quick),
+          "no FMA ceiling in an ad-hoc run")
+    check(not any("/rerun:" in n for n in got), "ceiling reruns in an ad-hoc run")
+    # Only one flag: only that kind.
+    only_mm = listing(simdgrad, "--matmul", "4x30x3")
+    check(all(n.startswith(("matmul_nn/", "ceiling_")) and "/m:4/n:30/k:3" in n or n.startswith("ceiling_")
+              for n in only_mm), f"--matmul alone ran more: {only_mm}")
+
+    # A real run: the JSON holds exactly the listed benchmarks, says it is ad hoc, and the console
+    # summary has the requested rows.
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "run.json")
+        p = run([simdgrad, "bench", "--matmul", "16x8x4,TN", "--elementwise", "32kB", "--quiet",
+                 "--benchmark_min_time=0.001", "--benchmark_repetitions=1", f"--benchmark_out={out}"],
+                {"SIMDGRAD_ISA": ""})
+        with open(out) as f:
+            doc = json.load(f)
+        listed = listing(simdgrad, "--matmul", "16x8x4,TN", "--elementwise", "32kB")
+        ran = [re.sub(r"/manual_time$", "", b["name"]) for b in doc["benchmarks"] if b.get("run_type") == "iteration"]
+        check(sorted(ran) == sorted(listed), f"the run differs from the listing: {sorted(set(ran) ^ set(listed))}")
+        ctx = doc["context"]
+        check(ctx.get("mode") == "adhoc" and ctx.get("adhoc_matmul") == "16x8x4,TN"
+              and ctx.get("adhoc_elementwise") == "32kB", f"context: {ctx}")
+        check("matmul_tn/scalar/m:16/n:8/k:4" in ran and "relu/scalar/n:4000" in ran, f"ran {ran}")
+        check("| matmul_tn/m:16/n:8/k:4 |" in p.stdout and "| relu/n:4000 |" in p.stdout,
+              f"summary rows missing:\n{p.stdout[-3000:]}")
+        check(p.stderr.count("\r") == 0, "progress on a stderr that is not a terminal")
+    print(f"adhoc: {len(kernels)} benchmarks exactly as requested; a run saved them all")
+
+
 if __name__ == "__main__":
     {"shim": test_shim, "sizes": test_sizes, "quick": test_quick,
-     "noclobber": test_noclobber}[sys.argv[1]](sys.argv[2])
+     "noclobber": test_noclobber, "adhoc": test_adhoc}[sys.argv[1]](sys.argv[2])

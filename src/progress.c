@@ -1,0 +1,120 @@
+/* See progress.h. */
+#define _GNU_SOURCE
+#include "progress.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+char *sg_progress_duration(char *buf, size_t len, double seconds)
+{
+    if (!(seconds >= 0) || seconds > 1e8)
+        seconds = 0;
+    const unsigned long s = (unsigned long)(seconds + 0.5);
+    if (s >= 3600)
+        snprintf(buf, len, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, len, "%lu:%02lu", s / 60, s % 60);
+    return buf;
+}
+
+char *sg_progress_format(char *buf, size_t len, const char *label, const char *stage, double done,
+                         double total, double elapsed)
+{
+    char el[32], left[48];
+    sg_progress_duration(el, sizeof el, elapsed);
+    if (done > 0 && total >= done) {
+        char d[32];
+        snprintf(left, sizeof left, "~%s left",
+                 sg_progress_duration(d, sizeof d, elapsed * (total - done) / done));
+    } else {
+        snprintf(left, sizeof left, "estimating");
+    }
+    const double pct = total > 0 ? 100.0 * (done < total ? done : total) / total : 0;
+    snprintf(buf, len, "%s: %s%s%.0f%%, %s elapsed, %s", label, stage ? stage : "",
+             stage && *stage ? ", " : "", floor(pct), el, left);
+    return buf;
+}
+
+void sg_progress_start(sg_progress *p, const char *label, bool quiet)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->label, sizeof p->label, "%s", label);
+    p->t0 = now();
+    if (quiet)
+        return;
+    const char *env = getenv("SIMDGRAD_PROGRESS_FD");
+    if (env && *env) {
+        char *end;
+        const long fd = strtol(env, &end, 10);
+        /* Only a terminal: a stale or wrong number must not make us write into some file. */
+        if (*end == '\0' && fd > 2 && fd < 1024 && isatty((int)fd)) {
+            const int mine = dup((int)fd);
+            if (mine >= 0 && (p->out = fdopen(mine, "w")) != NULL)
+                p->owned = true;
+            else if (mine >= 0)
+                close(mine);
+        }
+        return;
+    }
+    if (isatty(STDERR_FILENO))
+        p->out = stderr;
+}
+
+/* Columns of the terminal, so the line never wraps (a wrapped line cannot be erased with "\r"). */
+static size_t width(FILE *f)
+{
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 8)
+        return ws.ws_col;
+    return 80;
+}
+
+void sg_progress_update(sg_progress *p, double done, double total, const char *stage, bool force)
+{
+    if (!p->out)
+        return;
+    const double t = now();
+    if (!force && p->drawn && t - p->shown < 0.25)
+        return;
+    char line[512];
+    sg_progress_format(line, sizeof line, p->label, stage, done, total, t - p->t0);
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?'; /* a name from elsewhere must not move the cursor */
+    const size_t w = width(p->out) - 1;
+    if (strlen(line) > w)
+        line[w] = '\0';
+    fprintf(p->out, "\r%s\033[K", line);
+    fflush(p->out);
+    p->drawn = true;
+    p->shown = t;
+}
+
+void sg_progress_clear(sg_progress *p)
+{
+    if (!p->out || !p->drawn)
+        return;
+    fputs("\r\033[K", p->out);
+    fflush(p->out);
+    p->drawn = false;
+}
+
+void sg_progress_end(sg_progress *p)
+{
+    sg_progress_clear(p);
+    if (p->owned)
+        fclose(p->out);
+    p->out = NULL;
+    p->owned = false;
+}
