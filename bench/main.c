@@ -350,6 +350,12 @@ int main(int argc, char **argv)
     if (!reps && !quick)
         gb[gbc++] = "--benchmark_repetitions=3";
     gb[gbc] = NULL;
+    /* For the progress line, the repetitions of a benchmark that sets none: the last
+       --benchmark_repetitions (the one Google Benchmark keeps), else BENCHMARK_REPETITIONS, else 1. */
+    int default_reps = getenv("BENCHMARK_REPETITIONS") ? atoi(getenv("BENCHMARK_REPETITIONS")) : 1;
+    for (int i = 1; i < gbc; i++)
+        if (!strncmp(gb[i], "--benchmark_repetitions=", 24))
+            default_reps = atoi(gb[i] + 24);
 
     /* Google Benchmark's flags, before anything is measured, registered or pinned: an unknown or malformed
        one is a usage error like any other. */
@@ -483,7 +489,9 @@ int main(int argc, char **argv)
         json_path = tmp_json;
     }
 
+    sgb_progress_begin(quiet, default_reps);
     const size_t ran = sgb_run(json_path, on_result, NULL);
+    sgb_progress_finish();
     /* Other work on the machine: this benchmark's own thread accounts for a load of ~1. */
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     char load_note[160] = "";

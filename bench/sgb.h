@@ -173,6 +173,16 @@ void sgb_counters(sgb_state *st, const sgb_meta *m, double items);
    isa; NULL: the widest measured), left out when a ceiling it needs was not measured in this run. */
 void sgb_counter_roofline(sgb_state *st, const sgb_meta *m, const char *isa);
 
+/* ---- Progress on a terminal (bench/progress_bench.c) ---- */
+/* After sgb_select found benchmarks to run (not a listing): shows the progress line on stderr when it
+   is a terminal and not quiet (src/progress.h); reps: repetitions of a benchmark that sets none. */
+void sgb_progress_begin(bool quiet, int reps);
+/* From every benchmark callback, after it returned: key is its sgb_meta name, *slot a zeroed int it
+   keeps, iterations sgb_max_iterations() of the call. */
+void sgb_progress_call(const char *key, int *slot, int64_t iterations);
+/* Erases the line (before the summary) and releases everything. */
+void sgb_progress_finish(void);
+
 /* ---- Results and summary (bench/summary.c) ---- */
 void sgb_results_add(const char *name, double seconds, bool error, double flops_rate, double bytes_rate);
 /* The roofline time of one call of m (seconds) from the ceilings measured so far in this run,

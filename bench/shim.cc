@@ -55,14 +55,38 @@ as_values(const std::vector<benchmark::BenchmarkReporter::Run> &runs)
     return out;
 }
 
-// The display reporter --benchmark_format asks for, seeing the converted counters.
+sgb_report_hook report_hook; // sgb_set_report_hook
+void *report_hook_user;
+void hook(const char *name)
+{
+    if (report_hook)
+        report_hook(report_hook_user, name);
+}
+
+// The display reporter --benchmark_format asks for, seeing the converted counters, with the report
+// hook called around each of its outputs.
 class ValuesDisplay : public benchmark::BenchmarkReporter
 {
   public:
     ValuesDisplay() : inner_(benchmark::CreateDefaultDisplayReporter()) {}
-    bool ReportContext(const Context &c) override { return inner_->ReportContext(c); }
-    void ReportRuns(const std::vector<Run> &runs) override { inner_->ReportRuns(as_values(runs)); }
-    void Finalize() override { inner_->Finalize(); }
+    bool ReportContext(const Context &c) override
+    {
+        hook(nullptr);
+        return inner_->ReportContext(c);
+    }
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        hook(nullptr);
+        inner_->ReportRuns(as_values(runs));
+        std::cout.flush();
+        if (!runs.empty())
+            hook(runs[0].benchmark_name().c_str());
+    }
+    void Finalize() override
+    {
+        hook(nullptr);
+        inner_->Finalize();
+    }
 
   private:
     benchmark::BenchmarkReporter *inner_; // Google Benchmark's static instance, never freed
@@ -251,6 +275,31 @@ size_t sgb_select(bool *list_only, char *msg, size_t msg_len, char *filter, size
     std::string spec = benchmark::GetBenchmarkFilter();
     if (filter_len)
         snprintf(filter, filter_len, "%s", spec.c_str());
+    return n;
+}
+
+void sgb_set_report_hook(sgb_report_hook fn, void *user)
+{
+    report_hook = fn;
+    report_hook_user = user;
+}
+
+int64_t sgb_max_iterations(sgb_state *st) { return S(st).max_iterations; }
+
+size_t sgb_list_selected(void (*fn)(const char *name, void *user), void *user)
+{
+    set_flag("--benchmark_out=");
+    set_flag("--benchmark_list_tests=true");
+    std::ostringstream out, err;
+    Probe probe;
+    probe.SetOutputStream(&out);
+    probe.SetErrorStream(&err);
+    const size_t n = benchmark::RunSpecifiedBenchmarks(&probe);
+    set_flag("--benchmark_list_tests=false");
+    std::istringstream lines(out.str());
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty())
+            fn(line.c_str(), user);
     return n;
 }
 

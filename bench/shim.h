@@ -82,6 +82,18 @@ typedef void (*sgb_result_fn)(const sgb_result *r, void *user);
 size_t sgb_run(const char *json_path, sgb_result_fn on_result, void *user);
 void sgb_shutdown(void);
 
+/* For a progress display. Inside a callback: the iteration count Google Benchmark asked for in this
+   call (the first repetition grows it from call to call; every later repetition repeats the last). */
+int64_t sgb_max_iterations(sgb_state *st);
+/* The names sgb_run would run (after --benchmark_filter), in order, to fn; returns how many. Call
+   after sgb_select, only when it found benchmarks and no listing was asked for. */
+size_t sgb_list_selected(void (*fn)(const char *name, void *user), void *user);
+/* With a hook set, sgb_run calls fn(user, NULL) before the display reporter writes anything (the
+   console table or JSON on stdout) and fn(user, name) after it reported benchmark `name` (all its
+   repetitions). NULL: no hook. */
+typedef void (*sgb_report_hook)(void *user, const char *name);
+void sgb_set_report_hook(sgb_report_hook fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

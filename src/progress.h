@@ -17,6 +17,7 @@ typedef struct sg_progress {
     bool owned;       /* out was opened here (SIMDGRAD_PROGRESS_FD) and is closed by sg_progress_end */
     bool drawn;       /* a line is on the screen now */
     double t0, shown; /* monotonic seconds: start, last draw */
+    double delay;     /* seconds of silence after the start: 1, or SIMDGRAD_PROGRESS_DELAY */
     char label[48];
 } sg_progress;
 
@@ -27,7 +28,8 @@ void sg_progress_start(sg_progress *p, const char *label, bool quiet);
 static inline bool sg_progress_on(const sg_progress *p) { return p->out != NULL; }
 
 /* done of total units are finished (any unit, as long as it is the same for both); stage says what
-   runs now ("family 3 of 14: relu_grad"). Redraws at most 4 times a second, unless force. */
+   runs now ("family 3 of 14: relu_grad"). Draws nothing in the first second after the start (short
+   runs stay silent), then at most 4 times a second, unless force. */
 void sg_progress_update(sg_progress *p, double done, double total, const char *stage, bool force);
 
 /* Erases the line (before other output to the same terminal). */

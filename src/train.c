@@ -320,6 +320,8 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
             r->steps = s + 1;
             break;
         }
+        if (opt->progress && (s & 63) == 63)
+            opt->progress(opt->progress_user, s + 1);
     }
 out:
     free(h);

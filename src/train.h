@@ -70,6 +70,10 @@ typedef struct sg_train_opts {
     float lr;
     bool masked;            /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
     sg_precision precision; /* operand rounding of the matmuls */
+    /* Called every 64 steps with the steps done, for a progress line; it must not touch the run.
+       NULL: none. */
+    void (*progress)(void *user, size_t steps_done);
+    void *progress_user;
 } sg_train_opts;
 
 /* 0 when the sizes are non-zero and one run fits SG_TRAIN_MAX_BYTES, else -1 with a reason. */

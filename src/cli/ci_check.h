@@ -17,9 +17,10 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
 int sg_ci_probe_output(const char *path);
 
 /* Wall clock: runs simdgrad-bench (or takes contender_opt) and gates compare.py's output on the median
-   change AND the U test; with update, the run atomically replaces baseline. */
+   change AND the U test; with update, the run atomically replaces baseline. The benchmark's progress
+   line is shown on our stderr when it is a terminal, unless quiet. */
 int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,
                     const char *contender_opt, const char *filter, unsigned repetitions,
-                    const char *compare_opt, int use_cpu);
+                    const char *compare_opt, int use_cpu, int quiet);
 
 #endif

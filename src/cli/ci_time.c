@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/ci_check.h"
 #include "cli/cli.h"
@@ -25,7 +26,7 @@ static const char *python_path(void)
 }
 
 static int run_bench(const char *bench, const char *filter, unsigned repetitions, const char *out_json,
-                     const char *err_log)
+                     const char *err_log, int quiet)
 {
     char reps[64], out[PATH_MAX + 32], filt[512];
     snprintf(reps, sizeof reps, "--benchmark_repetitions=%u", repetitions);
@@ -37,11 +38,24 @@ static int run_bench(const char *bench, const char *filter, unsigned repetitions
                     out,
                     "--benchmark_out_format=json",
                     filt,
+                    quiet ? "--quiet" : NULL,
                     NULL};
     /* Progress on stdout; the benchmark's own stderr is kept and only its last line is shown if it
        fails, so that stderr carries nothing but the one error line. */
     printf("ci-check time: running %s %s %s %s\n", bench, argv[1], reps, filt);
+    /* The benchmark's stderr is the log, so its progress line (src/progress.h) comes to our terminal
+       through a descriptor it inherits. */
+    int tty = -1;
+    if (!quiet && isatty(STDERR_FILENO) && (tty = dup(STDERR_FILENO)) >= 0) {
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", tty);
+        setenv("SIMDGRAD_PROGRESS_FD", fd, 1);
+    }
     const int rc = sg_proc_run(argv, "/dev/null", err_log);
+    if (tty >= 0) {
+        unsetenv("SIMDGRAD_PROGRESS_FD");
+        close(tty);
+    }
     if (rc != 0) {
         size_t len = 0;
         char *text = sg_slurp(err_log, &len), last[512];
@@ -69,7 +83,7 @@ static json_object *load_run(const char *path, const char *what)
 
 int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench_opt,
                     const char *contender_opt, const char *filter, unsigned repetitions,
-                    const char *compare_opt, int use_cpu)
+                    const char *compare_opt, int use_cpu, int quiet)
 {
     if (!baseline)
         return sg_cli_error(CMD,
@@ -130,7 +144,7 @@ int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int up
         }
         if (!(cont = load_run(contender, "--contender")))
             goto out;
-    } else if (run_bench(bench, filter, repetitions, contender, err_log) != 0 ||
+    } else if (run_bench(bench, filter, repetitions, contender, err_log, quiet) != 0 ||
                !(cont = load_run(contender, "simdgrad-bench output"))) {
         goto out;
     }

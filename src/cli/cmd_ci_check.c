@@ -32,10 +32,10 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
 }
 int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,
                     const char *contender_opt, const char *filter, unsigned repetitions,
-                    const char *compare_opt, int use_cpu)
+                    const char *compare_opt, int use_cpu, int quiet)
 {
     (void)baseline, (void)threshold, (void)alpha, (void)update, (void)bench, (void)contender_opt;
-    (void)filter, (void)repetitions, (void)compare_opt, (void)use_cpu;
+    (void)filter, (void)repetitions, (void)compare_opt, (void)use_cpu, (void)quiet;
     return no_ci_check();
 }
 #endif
@@ -54,7 +54,7 @@ int sg_cmd_ci_check(int argc, char **argv)
     const char *mode = "icount", *baseline = NULL, *driver = NULL, *bench = NULL, *contender = NULL,
                *filter = NULL, *compare = NULL, *metric = "real";
     double threshold = -1, alpha = 0.05, reps = 3, repetitions = 10;
-    bool update = false;
+    bool update = false, quiet = false;
     sg_arg args[] = {
         {"--mode", SG_ARG_STRING, &mode, "icount|time  instruction counts (default) or wall clock", false},
         {"--baseline", SG_ARG_STRING, &baseline,
@@ -78,6 +78,8 @@ int sg_cmd_ci_check(int argc, char **argv)
         {"--metric", SG_ARG_STRING, &metric, "real|cpu  time: gate on real (default) or CPU time", false},
         {"--compare-py", SG_ARG_STRING, &compare,
          "PATH  time: Google Benchmark's compare.py (default /usr/share/benchmark/compare.py)", false},
+        {"--quiet", SG_ARG_FLAG, &quiet,
+         "time: no progress line for the benchmark run (shown only when stderr is a terminal)", false},
     };
     const int pr =
         sg_args_parse(CMD, argc, argv, args, sizeof args / sizeof args[0],
@@ -109,7 +111,7 @@ int sg_cmd_ci_check(int argc, char **argv)
         if (sg_cli_validate_only)
             return SG_EXIT_OK;
         return sg_ci_time_mode(baseline, threshold < 0 ? 5.0 : threshold, alpha, update, bench, contender,
-                               filter, (unsigned)repetitions, compare, !strcmp(metric, "cpu"));
+                               filter, (unsigned)repetitions, compare, !strcmp(metric, "cpu"), quiet);
     }
     return sg_cli_error(CMD, "--mode must be icount or time, got '%s'", mode);
 }

@@ -14,6 +14,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "npy.h"
+#include "progress.h"
 #include "train.h"
 
 #define CMD      "train"
@@ -30,7 +31,25 @@ typedef struct options {
     double lr;
     bool mask;    /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
     bool rounded; /* --precision other than f32 (rounded operand copies, for the memory limit) */
+    bool quiet;   /* no progress line */
 } options;
+
+/* The progress line of a long training (src/progress.h): steps of all runs done so far. */
+typedef struct train_progress {
+    sg_progress bar;
+    size_t run, runs, steps;
+    char what[64]; /* "avx2, ReLU'(0)=0.5" */
+} train_progress;
+
+static void on_steps(void *user, size_t step)
+{
+    train_progress *tp = user;
+    char stage[128];
+    snprintf(stage, sizeof stage, "run %zu of %zu (%s), step %zu of %zu", tp->run + 1, tp->runs, tp->what,
+             step, tp->steps);
+    sg_progress_update(&tp->bar, (double)tp->run * (double)tp->steps + (double)step,
+                       (double)tp->runs * (double)tp->steps, stage, false);
+}
 
 /* One .npy input: opened (header checked) first, loaded only once every check has passed. */
 typedef struct input {
@@ -468,6 +487,9 @@ int sg_cmd_train(int argc, char **argv)
          "f32|bf16|fp16  matmul operands rounded to this precision, f32 accumulation (default f32)", false},
         {"--mask", SG_ARG_FLAG, &o.mask,
          "backward pass from relu_mask's 2-bit codes instead of h (bit-identical results)", false},
+        {"--quiet", SG_ARG_FLAG, &o.quiet,
+         "no progress line on stderr (otherwise shown when stderr is a terminal and a run takes over 1 s)",
+         false},
     };
     const size_t n_args = sizeof args / sizeof args[0];
     const int pr =
@@ -567,12 +589,25 @@ int sg_cmd_train(int argc, char **argv)
             (double)lr, sg_precision_name(prec));
     fprintf(rep, "%-8s %-9s %-16s %-16s %-11s %-10s %-11s %s\n", "isa", "ReLU'(0)", "first loss", "last loss",
             "zeros in h", "effective", "first zero", "first effective");
+    train_progress tp;
+    sg_progress_start(&tp.bar, "simdgrad train", o.quiet);
+    tp.runs = (size_t)n_isas * (size_t)n_conv;
+    tp.steps = o.steps;
     for (int i = 0; i < n_isas && rc == SG_EXIT_OK; i++)
         for (int c = 0; c < n_conv; c++) {
             sg_train_result *r = &res[i][c];
-            const sg_train_opts opts = {
-                .g0 = g0[c], .steps = o.steps, .lr = lr, .masked = o.mask, .precision = prec};
-            if (sg_train_run_opts(sg_kernels_get(isas[i]), &t, &opts, r, err, sizeof err) != 0) {
+            tp.run = (size_t)i * (size_t)n_conv + (size_t)c;
+            snprintf(tp.what, sizeof tp.what, "%s, ReLU'(0)=%g", sg_isa_name(isas[i]), (double)g0[c]);
+            const sg_train_opts opts = {.g0 = g0[c],
+                                        .steps = o.steps,
+                                        .lr = lr,
+                                        .masked = o.mask,
+                                        .precision = prec,
+                                        .progress = sg_progress_on(&tp.bar) ? on_steps : NULL,
+                                        .progress_user = &tp};
+            const int trc = sg_train_run_opts(sg_kernels_get(isas[i]), &t, &opts, r, err, sizeof err);
+            sg_progress_clear(&tp.bar); /* the report line goes to the same terminal, maybe */
+            if (trc != 0) {
                 rc = sg_cli_error(CMD, "%s", err);
                 break;
             }
@@ -586,6 +621,7 @@ int sg_cmd_train(int argc, char **argv)
                     (unsigned long long)r->zeros, (unsigned long long)r->effective_zeros, fz, fe,
                     r->diverged ? "  (diverged)" : "");
         }
+    sg_progress_end(&tp.bar);
     char diverged[160];
     const bool div =
         rc == SG_EXIT_OK && find_divergence(isas, n_isas, g0, n_conv, res, diverged, sizeof diverged);
