@@ -22,7 +22,7 @@ typedef struct entry {
     int done;    /* repetitions known finished */
     int repeats; /* calls that repeated the previous call's iteration count */
     int64_t last;
-    int family; /* 1-based index of its family (first name component) */
+    int family; /* 1-based index of its family (first name component) in order of first appearance */
     const char *family_name;
 } entry;
 
@@ -57,12 +57,15 @@ static void add_name(const char *name, void *user)
         *m = '\0';
     if (e->reps < 1)
         e->reps = 1;
-    /* Families in the order they run: a new one starts where the first component changes. */
+    /* Families numbered in the order they first run (matmul's forms alternate shape by shape, and
+       the ceiling reruns come last, so a family's benchmarks need not be contiguous). */
     const size_t flen = strcspn(name, "/");
-    const entry *prev = n_ents ? &ents[n_ents - 1] : NULL;
-    if (!prev || strlen(prev->family_name) != flen || strncmp(prev->family_name, name, flen) != 0)
-        n_families++;
-    e->family = n_families;
+    e->family = 0;
+    for (size_t i = 0; i < n_ents && !e->family; i++)
+        if (strlen(ents[i].family_name) == flen && !strncmp(ents[i].family_name, name, flen))
+            e->family = ents[i].family;
+    if (!e->family)
+        e->family = ++n_families;
     e->family_name = strndup(name, flen);
     if (!e->family_name)
         return;
