@@ -134,10 +134,10 @@ static void register_bw(const sgb_topo *t, bool quick, unsigned level_mask, bool
     }
 }
 
-void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick)
+void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick, unsigned level_mask)
 {
-    if (ni && !quick && !sgb_plan_is_adhoc())
-        register_bw(t, quick, (1u << SGB_LEVELS) - 1, true);
+    if (ni && !quick)
+        register_bw(t, quick, level_mask, true);
 }
 
 void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask)

@@ -437,13 +437,14 @@ int main(int argc, char **argv)
         sgb_context("load_average_at_start", buf);
     }
 
-    sgb_register_ceilings(&topo, quick, sgb_plan_levels(&topo, quick));
+    const unsigned levels = sgb_plan_levels(&topo, quick);
+    sgb_register_ceilings(&topo, quick, levels);
     sgb_register_kernels(&topo, quick);
     if (!adhoc)
         sgb_register_train();
     if (!no_peers)
         sgb_register_peers(&topo, quick);
-    sgb_register_ceilings_rerun(&topo, quick);
+    sgb_register_ceilings_rerun(&topo, quick, levels);
     const sgb_impl *impls;
     const size_t ni = sgb_impls(&impls);
     sgb_context("scalar_baseline", impls[0].detail);

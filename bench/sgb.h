@@ -69,8 +69,8 @@ typedef struct sgb_ceiling_isa {
 void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask);
 /* The L2, L3 and DRAM bandwidth ceilings once more (names end in /rerun:1), registered last: the
    summary keeps the best of both passes, so a burst of load from the other tenants at one moment
-   does not set the ceiling. Nothing in quick or ad-hoc runs. */
-void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick);
+   does not set the ceiling. Only the levels in level_mask; nothing in quick runs. */
+void sgb_register_ceilings_rerun(const sgb_topo *t, bool quick, unsigned level_mask);
 
 /* ---- Kernel implementations under test (bench/impls.c) ---- */
 typedef struct sgb_impl {
