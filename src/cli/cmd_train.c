@@ -488,8 +488,7 @@ int sg_cmd_train(int argc, char **argv)
         {"--mask", SG_ARG_FLAG, &o.mask,
          "backward pass from relu_mask's 2-bit codes instead of h (bit-identical results)", false},
         {"--quiet", SG_ARG_FLAG, &o.quiet,
-         "no progress line on stderr (otherwise shown when stderr is a terminal and a run takes over 1 s)",
-         false},
+         "no progress line on stderr (shown when stderr is a terminal, after the first second)", false},
     };
     const size_t n_args = sizeof args / sizeof args[0];
     const int pr =
