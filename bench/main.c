@@ -153,6 +153,7 @@ static void on_result(const sgb_result *r, void *user)
             bytes = r->counter_values[i];
     }
     n_errors += r->error;
+    sgb_progress_result(r->name, r->seconds);
     sgb_results_add(r->name, r->seconds, r->error, flops, bytes);
 }
 
@@ -353,9 +354,13 @@ int main(int argc, char **argv)
     /* For the progress line, the repetitions of a benchmark that sets none: the last
        --benchmark_repetitions (the one Google Benchmark keeps), else BENCHMARK_REPETITIONS, else 1. */
     int default_reps = getenv("BENCHMARK_REPETITIONS") ? atoi(getenv("BENCHMARK_REPETITIONS")) : 1;
-    for (int i = 1; i < gbc; i++)
+    double min_seconds = getenv("BENCHMARK_MIN_TIME") ? atof(getenv("BENCHMARK_MIN_TIME")) : 0.5;
+    for (int i = 1; i < gbc; i++) {
         if (!strncmp(gb[i], "--benchmark_repetitions=", 24))
             default_reps = atoi(gb[i] + 24);
+        if (!strncmp(gb[i], "--benchmark_min_time=", 21))
+            min_seconds = atof(gb[i] + 21);
+    }
 
     /* Google Benchmark's flags, before anything is measured, registered or pinned: an unknown or malformed
        one is a usage error like any other. */
@@ -490,7 +495,7 @@ int main(int argc, char **argv)
         json_path = tmp_json;
     }
 
-    sgb_progress_begin(quiet, default_reps);
+    sgb_progress_begin(quiet, default_reps, min_seconds);
     const size_t ran = sgb_run(json_path, on_result, NULL);
     sgb_progress_finish();
     /* Other work on the machine: this benchmark's own thread accounts for a load of ~1. */

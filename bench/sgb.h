@@ -175,8 +175,12 @@ void sgb_counter_roofline(sgb_state *st, const sgb_meta *m, const char *isa);
 
 /* ---- Progress on a terminal (bench/progress_bench.c) ---- */
 /* After sgb_select found benchmarks to run (not a listing): shows the progress line on stderr when it
-   is a terminal and not quiet (src/progress.h); reps: repetitions of a benchmark that sets none. */
-void sgb_progress_begin(bool quiet, int reps);
+   is a terminal and not quiet (src/progress.h); reps: repetitions of a benchmark that sets none;
+   min_time: --benchmark_min_time in seconds. */
+void sgb_progress_begin(bool quiet, int reps, double min_time);
+/* Each finished run (sgb_run's on_result): its seconds per call as Google Benchmark times them (CPU,
+   like --benchmark_min_time), for the estimate. */
+void sgb_progress_result(const char *name, double call_seconds);
 /* From every benchmark callback, after it returned: key is its sgb_meta name, *slot a zeroed int it
    keeps, iterations sgb_max_iterations() of the call. */
 void sgb_progress_call(const char *key, int *slot, int64_t iterations);

@@ -90,14 +90,20 @@ static size_t width(FILE *f)
     return 80;
 }
 
-void sg_progress_update(sg_progress *p, double done, double total, const char *stage, bool force)
+bool sg_progress_due(const sg_progress *p, bool force)
 {
     if (!p->out)
-        return;
+        return false;
     const double t = now();
     /* Nothing in the first second (a short run stays silent), then at most 4 lines a second. */
-    if (t - p->t0 < p->delay || (!force && p->drawn && t - p->shown < 0.25))
+    return !(t - p->t0 < p->delay || (!force && p->drawn && t - p->shown < 0.25));
+}
+
+void sg_progress_update(sg_progress *p, double done, double total, const char *stage, bool force)
+{
+    if (!sg_progress_due(p, force))
         return;
+    const double t = now();
     char line[512];
     sg_progress_format(line, sizeof line, p->label, stage, done, total, t - p->t0);
     for (char *c = line; *c; c++)

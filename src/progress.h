@@ -32,6 +32,9 @@ static inline bool sg_progress_on(const sg_progress *p) { return p->out != NULL;
    runs stay silent), then at most 4 times a second, unless force. */
 void sg_progress_update(sg_progress *p, double done, double total, const char *stage, bool force);
 
+/* Whether sg_progress_update would draw now (to skip preparing a line that would not be shown). */
+bool sg_progress_due(const sg_progress *p, bool force);
+
 /* Erases the line (before other output to the same terminal). */
 void sg_progress_clear(sg_progress *p);
 /* Erases the line for good and releases the stream. */
