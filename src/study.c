@@ -98,12 +98,14 @@ typedef struct worker {
     pthread_t thread;
     unsigned index;
     sg_study *s;
-    sg_pinning *pin;  /* shared, read-only; NULL: do not pin */
-    atomic_int *stop; /* set when the study fails: the other workers end early */
+    sg_pinning *pin;     /* shared, read-only; NULL: do not pin */
+    atomic_int *stop;    /* set when the study fails: the other workers end early */
+    atomic_size_t *done; /* seeds finished by all workers, for the progress callback */
     int rc;
     char err[256];
     char pinned[64]; /* "core N", or why the worker is not pinned */
     bool pin_ok;
+    atomic_uint *exited; /* workers that have left work() */
 } worker;
 
 static void *work(void *arg)
@@ -124,9 +126,11 @@ static void *work(void *arg)
             w->rc = study_cell(c, &t, c->prec[p], &w->s->cells[i * (size_t)c->n_prec + (size_t)p], w->err,
                                sizeof w->err);
         sg_train_data_free(&t);
+        atomic_fetch_add(w->done, 1);
     }
     if (w->rc != 0)
         atomic_store(w->stop, 1);
+    atomic_fetch_add(w->exited, 1);
     return NULL;
 }
 
@@ -152,9 +156,11 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
     unsigned started = 0;
     int rc = 0;
     atomic_int stop = 0;
+    atomic_size_t done = 0;
+    atomic_uint exited = 0;
     /* Every worker is a thread of its own, so the caller's thread is never pinned. */
     for (unsigned i = 0; i < cfg->threads; i++) {
-        w[i] = (worker){.index = i, .s = s, .pin = pin, .stop = &stop};
+        w[i] = (worker){.index = i, .s = s, .pin = pin, .stop = &stop, .done = &done, .exited = &exited};
         if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
             snprintf(err, err_len, "cannot start worker thread %u of %u", i + 1, cfg->threads);
             atomic_store(&stop, 1);
@@ -162,6 +168,12 @@ int sg_study_run(sg_study *s, const sg_study_cfg *cfg, char *err, size_t err_len
             break;
         }
         started = i + 1;
+    }
+    /* The caller's thread only watches: it reports progress until every worker has left. */
+    while (cfg->progress && atomic_load(&exited) < started) {
+        cfg->progress(cfg->progress_user, atomic_load(&done), cfg->n_seeds);
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000},
+                  NULL); /* 10 ms: the end is seen late by at most that */
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(w[i].thread, NULL);

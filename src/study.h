@@ -37,6 +37,10 @@ typedef struct sg_study_cfg {
     const sg_kernels *k;
     unsigned threads;
     bool pin; /* pin worker i to core i (hwloc) */
+    /* Called on the caller's thread (never a worker's) about every 10 ms while the workers run, with
+       the seeds finished so far; NULL for none. The study's own work is unaffected. */
+    void (*progress)(void *user, size_t seeds_done, size_t seeds);
+    void *progress_user;
 } sg_study_cfg;
 
 /* One run (seed × precision × convention). */

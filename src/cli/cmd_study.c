@@ -12,6 +12,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "progress.h"
 #include "sg_config.h"
 #include "study.h"
 #include "topology.h"
@@ -26,7 +27,16 @@ typedef struct options {
     const char *range, *data, *precision, *isa, *csv, *json;
     size_t seeds, steps, threads;
     double lr;
+    bool quiet; /* no progress line */
 } options;
+
+/* The progress line (src/progress.h): seeds finished, reported from the study's watching thread. */
+static void on_seeds(void *user, size_t done, size_t seeds)
+{
+    char stage[64];
+    snprintf(stage, sizeof stage, "seed %zu of %zu", done, seeds);
+    sg_progress_update(user, (double)done, (double)seeds, stage, false);
+}
 
 static const sg_arg *find_arg(const sg_arg *args, size_t n, const char *name)
 {
@@ -239,6 +249,8 @@ int sg_cmd_study(int argc, char **argv)
         {"--csv", SG_ARG_STRING, &o.csv, "FILE|-  one row per seed x precision x ReLU'(0) (-: stdout)",
          false},
         {"--json", SG_ARG_STRING, &o.json, "FILE|-  configuration, time, summary and per-seed facts", false},
+        {"--quiet", SG_ARG_FLAG, &o.quiet,
+         "no progress line on stderr (shown when stderr is a terminal, after the first second)", false},
     };
     const size_t n_args = sizeof args / sizeof args[0];
     const int pr =
@@ -338,7 +350,15 @@ int sg_cmd_study(int argc, char **argv)
         return sg_cli_error(CMD, "--json %s", err);
     }
     sg_study s;
-    if (sg_study_run(&s, &c, err, sizeof err) != 0) {
+    sg_progress bar;
+    sg_progress_start(&bar, "simdgrad study", o.quiet);
+    if (sg_progress_on(&bar)) {
+        c.progress = on_seeds;
+        c.progress_user = &bar;
+    }
+    const int run_rc = sg_study_run(&s, &c, err, sizeof err);
+    sg_progress_end(&bar); /* before the table, which may go to the same terminal */
+    if (run_rc != 0) {
         sg_atomic_abort(&csv);
         sg_atomic_abort(&json);
         return sg_cli_error(CMD, "%s", err);

@@ -8,6 +8,8 @@ fast this machine finishes).
                                         same terminal) keeps its tables and JSON intact
   test_progress.py ci-check <simdgrad>  `ci-check --mode time`: the benchmark's line reaches our terminal
   test_progress.py train <simdgrad>     `simdgrad train`: the same three cases
+  test_progress.py study <simdgrad>     `simdgrad study`: the same three cases (the line is drawn by the
+                                        caller's thread while the workers run)
 """
 import fcntl
 import json
@@ -26,7 +28,8 @@ ENV = dict(os.environ, SIMDGRAD_PROGRESS_DELAY="0", SIMDGRAD_ISA="")
 BENCH = ["bench", "--matmul", "8x8x8", "--elementwise", "1000", "--no-peers", "--benchmark_min_time=0.001",
          "--benchmark_repetitions=2", "--benchmark_color=false"]
 TRAIN = ["train", "--isa", "scalar", "--grad-at-zero", "1", "--steps", "20000"]
-LINE = re.compile(r"simdgrad (bench|train): \d+%, \d+:\d\d elapsed, (estimating|~\d+:\d\d left)")
+STUDY = ["study", "--data", "xor", "--seeds", "40", "--precision", "f32,bf16", "--threads", "2"]
+LINE = re.compile(r"simdgrad (bench|train|study): \d+%, \d+:\d\d elapsed, (estimating|~\d+:\d\d left)")
 
 
 def fail(msg):
@@ -192,5 +195,24 @@ def test_train(simdgrad):
     print("train: progress on a terminal only; the report unchanged")
 
 
+def test_study(simdgrad):
+    cmd = [simdgrad] + STUDY
+    out, term = on_pty(cmd)
+    check_line(term, "study")
+    if not re.search(r"seed \d+ of 40", term):
+        fail(f"study: stage missing: {term[-300:]!r}")
+    plain, err = piped(cmd)
+    # The last line reports the measured time and rate, which differ between any two runs.
+    rate = re.compile(r"^\d+ seeds x .* training steps in .*$", re.M)
+    if rate.sub("", out) != rate.sub("", plain) or not rate.search(plain):
+        fail("study: stdout differs when stderr is a terminal")
+    if err:
+        fail(f"study: stderr not empty when piped: {err!r}")
+    _, term = on_pty(cmd + ["--quiet"])
+    if term:
+        fail(f"study --quiet: {term!r}")
+    print("study: progress on a terminal only; the table unchanged")
+
+
 if __name__ == "__main__":
-    {"bench": test_bench, "ci-check": test_ci_check, "train": test_train}[sys.argv[1]](sys.argv[2])
+    {"bench": test_bench, "ci-check": test_ci_check, "train": test_train, "study": test_study}[sys.argv[1]](sys.argv[2])
