@@ -1,8 +1,16 @@
 /* Masked ReLU gradient, AVX2. The three cases (h > 0, h == ±0, h NaN) are disjoint lane masks,
- * so the result is their OR; h < 0 lanes stay +0.0. */
+ * so the result is their OR; h < 0 lanes stay +0.0.
+ *
+ * Exact zeros and NaNs in h are rare, so the main loop first asks whether a block of 32 has any:
+ * per vector h > 0 and h < 0 (two compares, both ordered, so a zero or NaN lane is false in both).
+ * When every lane is one or the other, dx = (h > 0) & dy, the same bits the full formula gives
+ * there; else the block takes the full formula (three compares and a multiply per vector).
+ * Calls larger than the LLC stream dx (src/nt_threshold.h). */
+#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "nt_threshold.h"
 #include "sg_kernels_impl.h"
 #include "simd/avx2/tail_mask.h"
 
@@ -15,26 +23,49 @@ static inline __m256 relu_grad8(__m256 h, __m256 dy, __m256 g0)
     return _mm256_or_ps(_mm256_or_ps(pos, at0), nan);
 }
 
+/* Lanes are independent and every dy vector is loaded before its dx store, so in-place (dx == dy)
+   stays safe. Predicates below 8 (LT_OS with swapped operands for >): valgrind 3.19 gets those right. */
+#define RELU_GRAD_MAIN_LOOP(STORE)                                                                           \
+    for (; i + 32 <= n; i += 32) {                                                                           \
+        const __m256 h0 = _mm256_loadu_ps(h + i), h1 = _mm256_loadu_ps(h + i + 8);                           \
+        const __m256 h2 = _mm256_loadu_ps(h + i + 16), h3 = _mm256_loadu_ps(h + i + 24);                     \
+        const __m256 p0 = _mm256_cmp_ps(zero, h0, _CMP_LT_OS), p1 = _mm256_cmp_ps(zero, h1, _CMP_LT_OS);     \
+        const __m256 p2 = _mm256_cmp_ps(zero, h2, _CMP_LT_OS), p3 = _mm256_cmp_ps(zero, h3, _CMP_LT_OS);     \
+        const __m256 n01 = _mm256_and_ps(_mm256_or_ps(p0, _mm256_cmp_ps(h0, zero, _CMP_LT_OS)),              \
+                                         _mm256_or_ps(p1, _mm256_cmp_ps(h1, zero, _CMP_LT_OS)));             \
+        const __m256 n23 = _mm256_and_ps(_mm256_or_ps(p2, _mm256_cmp_ps(h2, zero, _CMP_LT_OS)),              \
+                                         _mm256_or_ps(p3, _mm256_cmp_ps(h3, zero, _CMP_LT_OS)));             \
+        if (_mm256_movemask_ps(_mm256_and_ps(n01, n23)) == 0xFF) {                                           \
+            STORE(dx + i, _mm256_and_ps(p0, _mm256_loadu_ps(dy + i)));                                       \
+            STORE(dx + i + 8, _mm256_and_ps(p1, _mm256_loadu_ps(dy + i + 8)));                               \
+            STORE(dx + i + 16, _mm256_and_ps(p2, _mm256_loadu_ps(dy + i + 16)));                             \
+            STORE(dx + i + 24, _mm256_and_ps(p3, _mm256_loadu_ps(dy + i + 24)));                             \
+        } else {                                                                                             \
+            STORE(dx + i, relu_grad8(h0, _mm256_loadu_ps(dy + i), g0));                                      \
+            STORE(dx + i + 8, relu_grad8(h1, _mm256_loadu_ps(dy + i + 8), g0));                              \
+            STORE(dx + i + 16, relu_grad8(h2, _mm256_loadu_ps(dy + i + 16), g0));                            \
+            STORE(dx + i + 24, relu_grad8(h3, _mm256_loadu_ps(dy + i + 24), g0));                            \
+        }                                                                                                    \
+    }
+
 void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
 {
-    const __m256 g0 = _mm256_set1_ps(grad_at_zero);
+    const __m256 g0 = _mm256_set1_ps(grad_at_zero), zero = _mm256_setzero_ps();
     size_t i = 0;
     if (n >= 256) {
-        /* Peel up to 7 elements so the main loop's stores are 32-byte aligned (see relu.c). Lanes are
-           independent, so in-place (dx == dy) stays safe. */
+        /* Peel up to 7 elements so the main loop's stores are 32-byte aligned (see relu.c). */
         const size_t head = ((32 - ((uintptr_t)dx & 31)) & 31) / sizeof(float);
         if (head) {
             sg_avx2_store_partial(
                 dx, head, relu_grad8(sg_avx2_load_partial(h, head), sg_avx2_load_partial(dy, head), g0));
             i = head;
         }
+        if (sg_nt_use(n * 3 * sizeof(float))) {
+            RELU_GRAD_MAIN_LOOP(_mm256_stream_ps)
+            _mm_sfence(); /* streaming stores are weakly ordered: visible before we return */
+        }
     }
-    for (; i + 16 <= n; i += 16) {
-        const __m256 r0 = relu_grad8(_mm256_loadu_ps(h + i), _mm256_loadu_ps(dy + i), g0);
-        const __m256 r1 = relu_grad8(_mm256_loadu_ps(h + i + 8), _mm256_loadu_ps(dy + i + 8), g0);
-        _mm256_storeu_ps(dx + i, r0);
-        _mm256_storeu_ps(dx + i + 8, r1);
-    }
+    RELU_GRAD_MAIN_LOOP(_mm256_storeu_ps)
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(dx + i, relu_grad8(_mm256_loadu_ps(h + i), _mm256_loadu_ps(dy + i), g0));
     if (i < n) {
