@@ -1,11 +1,16 @@
 /* The masked ReLU gradient from relu_mask's codes instead of h (relu_grad_mask, simdgrad.h), AVX2.
  * Zeros and NaNs in h are rare: a round of 32 elements whose codes are all NEG or POS (no high bit
  * set) is one blend per vector, dx = POS ? dy : +0. Otherwise each group of 8 blends dy, g0·dy and,
- * only if a NaN code is present, y (h's NaN as relu passed it through). */
+ * only if a NaN code is present, y (h's NaN as relu passed it through).
+ *
+ * Calls larger than the LLC stream dx (src/nt_threshold.h) from a 32-byte aligned dx + i; the peel
+ * must keep i a multiple of 4 (whole code bytes), so it is taken only when dx is 16-byte aligned. */
+#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "nt_threshold.h"
 #include "sg_kernels_impl.h"
 #include "simd/avx2/mask_bits.h"
 #include "simd/avx2/tail_mask.h"
@@ -25,30 +30,46 @@ static inline __m256 grad8(uint32_t bits, __m256 dy, const float *y, size_t r, _
     return out;
 }
 
+/* The fast round: the 64 code bits broadcast once, then per vector a byte shuffle brings its 16 bits
+   to every 32-bit lane and one variable shift puts lane j's low code bit in its sign. */
+#define RELU_GRAD_MASK_MAIN_LOOP(STORE)                                                                      \
+    for (; i + 32 <= n; i += 32) {                                                                           \
+        uint64_t bits;                                                                                       \
+        memcpy(&bits, mask + i / 4, 8);                                                                      \
+        if (!(bits & 0xAAAAAAAAAAAAAAAAull)) {                                                               \
+            const __m256i b = _mm256_set1_epi64x((long long)bits);                                           \
+            for (int q = 0; q < 4; q++) {                                                                    \
+                const __m256i w = _mm256_shuffle_epi8(b, _mm256_set1_epi16((short)(0x0100 + 0x0202 * q)));   \
+                const __m256 pos = _mm256_castsi256_ps(_mm256_sllv_epi32(w, lo_shifts));                     \
+                const __m256 d = _mm256_loadu_ps(dy + i + 8 * q);                                            \
+                STORE(dx + i + 8 * q, _mm256_blendv_ps(_mm256_setzero_ps(), d, pos));                        \
+            }                                                                                                \
+            continue;                                                                                        \
+        }                                                                                                    \
+        for (int q = 0; q < 4; q++) {                                                                        \
+            const size_t at = i + 8 * (size_t)q;                                                             \
+            const __m256 d = _mm256_loadu_ps(dy + at);                                                       \
+            STORE(dx + at, grad8((uint32_t)(bits >> (16 * q)) & 0xFFFFu, d, y + at, 8, g0));                 \
+        }                                                                                                    \
+    }
+
 void sg_avx2_relu_grad_mask(size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx,
                             float grad_at_zero)
 {
     const __m256 g0 = _mm256_set1_ps(grad_at_zero);
     const __m256i lo_shifts = sg_avx2_code_lo_shifts();
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t bits;
-        memcpy(&bits, mask + i / 4, 8);
-        if (!(bits & 0xAAAAAAAAAAAAAAAAull)) {
-            for (int q = 0; q < 4; q++) {
-                const __m256i b = _mm256_set1_epi32((int)(uint32_t)(bits >> (16 * q)));
-                const __m256 pos = _mm256_castsi256_ps(_mm256_sllv_epi32(b, lo_shifts));
-                const __m256 d = _mm256_loadu_ps(dy + i + 8 * q);
-                _mm256_storeu_ps(dx + i + 8 * q, _mm256_blendv_ps(_mm256_setzero_ps(), d, pos));
-            }
-            continue;
+    if (n >= 256 && !((uintptr_t)dx & 15)) {
+        if ((uintptr_t)dx & 31) {
+            sg_avx2_store_partial(dx, 4, grad8(mask[0], sg_avx2_load_partial(dy, 4), y, 4, g0));
+            i = 4;
         }
-        for (int q = 0; q < 4; q++) {
-            const size_t at = i + 8 * (size_t)q;
-            const __m256 d = _mm256_loadu_ps(dy + at);
-            _mm256_storeu_ps(dx + at, grad8((uint32_t)(bits >> (16 * q)) & 0xFFFFu, d, y + at, 8, g0));
+        if (sg_nt_use(n * 3 * sizeof(float) + n / 4)) {
+            RELU_GRAD_MASK_MAIN_LOOP(_mm256_stream_ps)
+            _mm_sfence(); /* streaming stores are weakly ordered: visible before we return */
         }
     }
+    RELU_GRAD_MASK_MAIN_LOOP(_mm256_storeu_ps)
     for (; i + 8 <= n; i += 8) {
         uint16_t bits;
         memcpy(&bits, mask + i / 4, 2);

@@ -7,7 +7,9 @@
  * What one run covers, for every table:
  *  - every special value at every lane of a 67-element call (a 64-lane block plus a tail), with
  *    every parameter value; the family's named cases at every lane;
- *  - every n in 0..300 and random/boundary n up to 100k: each array misaligned by every float offset
+ *  - every n in 0..300 and random/boundary n up to 100k (a third of the n > 64 and half of the
+ *    comparisons with the scalar table with ±0, specials and ZERO/NAN codes rare, 1 in 128, so fast paths
+ *    for blocks without them run and meet the odd one): each array misaligned by every float offset
  *    in a 64-byte line across the rotations (every byte residue for packed 2-bit arrays), PROT_NONE
  *    guard pages right after the last and right before the first byte of every array (all after, all
  *    before, alternating both ways), canaries around every array, inputs left unchanged, outputs
