@@ -67,7 +67,8 @@ KERNELS = [
     dict(name="avx2/relu", isa="avx2", family="relu", func="sg_avx2_relu", pick="stores",
          kind="elementwise", serves="relu main loop (4 ymm per iteration)"),
     dict(name="avx2/relu_grad", isa="avx2", family="relu_grad", func="sg_avx2_relu_grad", pick="stores",
-         kind="elementwise", serves="relu_grad main loop (2 ymm per iteration)"),
+         side_exits=True, hasnot=[r"^vmovnt"], kind="elementwise",
+         serves="relu_grad fast main loop (4 ymm per iteration; h without zeros or NaNs)"),
     dict(name="avx2/matmul.ukernel_6x16", isa="avx2", family="matmul", func="ukernel_6x16", fma=12,
          kind="matmul", serves="packed microkernel, one k step (shapes >= 128^3)"),
     dict(name="avx2/matmul.rows_4x16", isa="avx2", family="matmul", func="direct_rows", fma=8,
@@ -210,23 +211,34 @@ def disassemble(objdump, path, arch):
     return funcs
 
 
-def single_block_loops(ins, arch):
+def single_block_loops(ins, arch, side_exits=False):
     """Innermost loops that are one basic block: a backward branch at the end, no other branch in
-    between. Returns [(start_index, end_index)] into ins."""
+    between. With side_exits, branches in between that leave the loop (target outside it) are allowed:
+    a fast path that bails out to a slow one (avx2 relu_grad); llvm-mca models them as not taken.
+    Returns [(start_index, end_index)] into ins."""
     is_branch = BRANCH_X86 if arch == "x86_64" else BRANCH_ARM
     index = {off: i for i, (off, _, _) in enumerate(ins)}
+
+    def target_of(ops):
+        m = re.search(r"0x([0-9a-f]+) <", ops)
+        return int(m.group(1), 16) if m else None
+
     loops = []
     for i, (off, mn, ops) in enumerate(ins):
         if not is_branch.match(mn):
             continue
-        m = re.search(r"0x([0-9a-f]+) <", ops)
-        if not m:
-            continue
-        target = int(m.group(1), 16)
-        if target > off or target not in index:
+        target = target_of(ops)
+        if target is None or target > off or target not in index:
             continue
         s = index[target]
-        if any(is_branch.match(x[1]) for x in ins[s:i]):
+
+        def inner_ok(x):
+            if not is_branch.match(x[1]):
+                return True
+            t = target_of(x[2])
+            return side_exits and t is not None and (t < target or t > off)
+
+        if not all(inner_ok(x) for x in ins[s:i]):
             continue
         loops.append((s, i))
     return loops
@@ -297,7 +309,7 @@ def extract(kernel, build, objdump):
 
 def pick_loop(kernel, arch, obj, fname, ins):
     cands = []
-    for s, e in single_block_loops(ins, arch):
+    for s, e in single_block_loops(ins, arch, kernel.get("side_exits", False)):
         body = ins[s:e + 1]
         text = [f"{mn} {ops}".strip() for _, mn, ops in body]
         feat = loop_features(arch, body, 128)
