@@ -51,11 +51,11 @@ static inline __m256 relu_grad8(__m256 h, __m256 dy, __m256 g0)
             STORE(dx + i + 16, _mm256_and_ps(p2, _mm256_loadu_ps(dy + i + 16)));                             \
             STORE(dx + i + 24, _mm256_and_ps(p3, _mm256_loadu_ps(dy + i + 24)));                             \
         }                                                                                                    \
-        if (i + 32 > n)                                                                                      \
-            break;                                                                                           \
-        for (size_t q = 0; q < 32; q += 8) /* a block with a zero or NaN: the full formula */                \
-            STORE(dx + i + q, relu_grad8(_mm256_loadu_ps(h + i + q), _mm256_loadu_ps(dy + i + q), g0));      \
-        i += 32;                                                                                             \
+        /* A block with a zero or NaN: this and the next 7 take the full formula without asking, so          \
+           data dense in zeros (a ReLU's own output) pays the failed check once per 256 elements. */         \
+        for (size_t stop = i + 256; i + 32 <= n && i < stop; i += 32)                                        \
+            for (size_t q = 0; q < 32; q += 8)                                                               \
+                STORE(dx + i + q, relu_grad8(_mm256_loadu_ps(h + i + q), _mm256_loadu_ps(dy + i + q), g0));  \
     }
 
 void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)

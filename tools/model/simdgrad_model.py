@@ -67,7 +67,7 @@ KERNELS = [
     dict(name="avx2/relu", isa="avx2", family="relu", func="sg_avx2_relu", pick="stores",
          kind="elementwise", serves="relu main loop (4 ymm per iteration)"),
     dict(name="avx2/relu_grad", isa="avx2", family="relu_grad", func="sg_avx2_relu_grad", pick="stores",
-         side_exits=True, hasnot=[r"^vmovnt"], kind="elementwise",
+         side_exits=True, hasnot=[r"^vmovnt", r"^vmulps"], kind="elementwise",
          serves="relu_grad fast main loop (4 ymm per iteration; h without zeros or NaNs)"),
     dict(name="avx2/matmul.ukernel_6x16", isa="avx2", family="matmul", func="ukernel_6x16", fma=12,
          kind="matmul", serves="packed microkernel, one k step (shapes >= 128^3)"),
