@@ -26,10 +26,10 @@ static inline __m256 relu8(__m256 v)
         STORE(y + i + 24, relu8(d));                                                                         \
     }
 
-void sg_avx2_relu(size_t n, const float *x, float *y)
+static inline __attribute__((always_inline)) void relu_body(size_t n, const float *x, float *y, int large)
 {
     size_t i = 0;
-    if (n >= 256) {
+    if (large) {
         /* Peel up to 7 elements so the main loop's stores are 32-byte aligned: a misaligned ymm store
            crosses a cache line every other time (measured +15-30% in L1 for y not 32-byte aligned),
            and a streaming store needs the alignment. */
@@ -49,4 +49,19 @@ void sg_avx2_relu(size_t n, const float *x, float *y)
     if (i < n) {
         sg_avx2_store_partial(y + i, n - i, relu8(sg_avx2_load_partial(x + i, n - i)));
     }
+}
+
+/* Calls of n >= 256 (the alignment peel, the streaming-store decision and its getenv/sysconf on first
+   use) go through an out-of-line copy, so the small-n path stays a leaf without a stack frame. */
+static __attribute__((noinline)) void relu_large(size_t n, const float *x, float *y)
+{
+    relu_body(n, x, y, 1);
+}
+
+void sg_avx2_relu(size_t n, const float *x, float *y)
+{
+    if (n >= 256)
+        relu_large(n, x, y);
+    else
+        relu_body(n, x, y, 0);
 }

@@ -58,11 +58,12 @@ static inline __m256 relu_grad8(__m256 h, __m256 dy, __m256 g0)
                 STORE(dx + i + q, relu_grad8(_mm256_loadu_ps(h + i + q), _mm256_loadu_ps(dy + i + q), g0));  \
     }
 
-void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
+static inline __attribute__((always_inline)) void relu_grad_body(size_t n, const float *h, const float *dy,
+                                                                 float *dx, float grad_at_zero, int large)
 {
     const __m256 g0 = _mm256_set1_ps(grad_at_zero), zero = _mm256_setzero_ps();
     size_t i = 0;
-    if (n >= 256) {
+    if (large) {
         /* Peel up to 7 elements so the main loop's stores are 32-byte aligned (see relu.c). */
         const size_t head = ((32 - ((uintptr_t)dx & 31)) & 31) / sizeof(float);
         if (head) {
@@ -83,4 +84,20 @@ void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, flo
         sg_avx2_store_partial(
             dx + i, r, relu_grad8(sg_avx2_load_partial(h + i, r), sg_avx2_load_partial(dy + i, r), g0));
     }
+}
+
+/* Calls of n >= 256 (the alignment peel, the streaming-store decision and its getenv/sysconf on first
+   use) go through an out-of-line copy, so the small-n path stays a leaf without a stack frame. */
+static __attribute__((noinline)) void relu_grad_large(size_t n, const float *h, const float *dy, float *dx,
+                                                      float grad_at_zero)
+{
+    relu_grad_body(n, h, dy, dx, grad_at_zero, 1);
+}
+
+void sg_avx2_relu_grad(size_t n, const float *h, const float *dy, float *dx, float grad_at_zero)
+{
+    if (n >= 256)
+        relu_grad_large(n, h, dy, dx, grad_at_zero);
+    else
+        relu_grad_body(n, h, dy, dx, grad_at_zero, 0);
 }

@@ -77,10 +77,11 @@ static inline void relu_mask_partial(const float *x, float *y, uint8_t *mask, si
         mask[1] = (uint8_t)(bits >> 8);
 }
 
-void sg_avx2_relu_mask(size_t n, const float *x, float *y, uint8_t *mask)
+static inline __attribute__((always_inline)) void relu_mask_body(size_t n, const float *x, float *y,
+                                                                 uint8_t *mask, int large)
 {
     size_t i = 0;
-    if (n >= 256 && !((uintptr_t)y & 15)) {
+    if (large && !((uintptr_t)y & 15)) {
         if ((uintptr_t)y & 31) {
             relu_mask_partial(x, y, mask, 4);
             i = 4;
@@ -101,4 +102,19 @@ void sg_avx2_relu_mask(size_t n, const float *x, float *y, uint8_t *mask)
     }
     if (i < n)
         relu_mask_partial(x + i, y + i, mask + i / 4, n - i);
+}
+
+/* Calls of n >= 256 (the alignment peel, the streaming-store decision and its getenv/sysconf on first
+   use) go through an out-of-line copy, so the small-n path stays a leaf without a stack frame. */
+static __attribute__((noinline)) void relu_mask_large(size_t n, const float *x, float *y, uint8_t *mask)
+{
+    relu_mask_body(n, x, y, mask, 1);
+}
+
+void sg_avx2_relu_mask(size_t n, const float *x, float *y, uint8_t *mask)
+{
+    if (n >= 256)
+        relu_mask_large(n, x, y, mask);
+    else
+        relu_mask_body(n, x, y, mask, 0);
 }

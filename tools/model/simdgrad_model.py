@@ -64,9 +64,9 @@ ISA_ARCH = {"avx2": "x86_64", "avx512": "x86_64", "neon": "aarch64", "sve": "aar
 #   2 x lanes of every FMA). useful_lanes: lanes per FMA that produce an output when fewer than the
 #   register holds (the n = 1 row path loads one B float per step with vmovss).
 KERNELS = [
-    dict(name="avx2/relu", isa="avx2", family="relu", func="sg_avx2_relu", pick="stores",
+    dict(name="avx2/relu", isa="avx2", family="relu", func="relu_large", pick="stores", hasnot=[r"^vmovnt"],
          kind="elementwise", serves="relu main loop (4 ymm per iteration)"),
-    dict(name="avx2/relu_grad", isa="avx2", family="relu_grad", func="sg_avx2_relu_grad", pick="stores",
+    dict(name="avx2/relu_grad", isa="avx2", family="relu_grad", func="relu_grad_large", pick="stores",
          side_exits=True, hasnot=[r"^vmovnt", r"^vmulps"], kind="elementwise",
          serves="relu_grad fast main loop (4 ymm per iteration; h without zeros or NaNs)"),
     dict(name="avx2/matmul.ukernel_6x16", isa="avx2", family="matmul", func="ukernel_6x16", fma=12,
