@@ -50,16 +50,16 @@ static void run_elementwise(sgb_state *st, void *p)
 {
     const kctx *c = p;
     const sg_eltwise_desc *d = c->elt;
-    /* Inputs first, outputs after, one staggered block. The first input gets exact zeros (every
-       8th value ±0: relu_grad's h == 0 lanes); nothing is filled with NaN or inf. */
+    /* Inputs first, outputs after, one staggered block. The first input gets exact zeros (1 in
+       1024 ±0, sgb_fill: relu_grad's h == 0 lanes, as rare as in training); nothing is NaN or inf. */
     float *arr[2 * SG_ELTWISE_MAX_STREAMS];
     float *block = sgb_alloc_set(c->n, (int)(d->n_in + d->n_out), arr);
     const void *in[SG_ELTWISE_MAX_STREAMS];
     void *out[SG_ELTWISE_MAX_STREAMS];
     for (unsigned i = 0; i < d->n_in + d->n_out; i++) {
         if (i < d->n_in && d->in[i] == SG_ELT_MASK2) {
-            /* A packed-code input holds what relu_mask writes for data like relu_grad's h (every 8th
-               value ±0, no NaN): random bytes would make one code in four NaN, and relu_grad_mask
+            /* A packed-code input holds what relu_mask writes for data like relu_grad's h (1 in 1024
+               ±0, no NaN): random bytes would make one code in four NaN, and relu_grad_mask
                would read y for nearly every group, timing a case training never produces. */
             float *h = sgb_alloc(c->n), *hr = sgb_alloc(c->n);
             sgb_fill(h, c->n, 11, true);
