@@ -95,7 +95,9 @@ typedef struct sgb_shape {
 } sgb_shape;
 extern const sgb_shape sgb_train_shapes[];
 extern const size_t sgb_train_shape_count;
-/* The training task's shapes, then squares 16..1024 (16..128 when quick) in NN, TN, NT. */
+/* The training task's shapes, then squares 16..2048 (16..128 when quick) in NN, TN, NT; the scalar and
+   auto-vectorized baselines only up to SGB_BASELINE_MAX_SQUARE. */
+#define SGB_BASELINE_MAX_SQUARE 1024
 size_t sgb_matmul_shapes(bool quick, sgb_shape *out, size_t cap);
 void sgb_add_matmul(const sgb_topo *t, const sgb_impl *impl, sg_trans ta, sg_trans tb, size_t m, size_t n,
                     size_t k);
