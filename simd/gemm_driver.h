@@ -20,8 +20,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/gemm_blocking.h"
 
 /* Full-tile microkernel: for i < MR, j < NR:
  *   acc = first ? +0 : c[i*ldc + j]; for p < kc: acc = fma(ap[p*MR + i], bp[p*NR + j], acc);
@@ -29,12 +31,14 @@
 typedef void (*sg_gemm_ukernel_fn)(size_t kc, const float *ap, const float *bp, float *c, size_t ldc,
                                    int first);
 
-typedef struct sg_gemm_blocking {
-    size_t mr, nr; /* microkernel tile */
-    size_t mc;     /* rows of op(A) packed per block (multiple of mr; the A block lives in L2) */
-    size_t kc;     /* k per block (the B micro-panel kc x nr stays in L1) */
-    size_t nc;     /* columns of op(B) packed per block (multiple of nr) */
-} sg_gemm_blocking;
+/* ISA packing of one FULL panel (the edge panels take the generic loops below), each reading the
+   stored matrix in its natural direction:
+   pack_a: ap[p*mr + i] = op(A)[i0+i][p0+p] for i < mr, p < kc;
+   pack_b: bp[p*nr + j] = op(B)[p0+p][j0+j] for j < nr, p < kc. */
+typedef void (*sg_gemm_pack_a_fn)(sg_trans ta, const float *a, size_t lda, size_t i0, size_t p0, size_t kc,
+                                  float *ap);
+typedef void (*sg_gemm_pack_b_fn)(sg_trans tb, const float *b, size_t ldb, size_t p0, size_t j0, size_t kc,
+                                  float *bp);
 
 /* The entry points take the ISA's kernels as pointers to constants; forcing them inline lets the
    compiler call those kernels directly (measured: +4-6% instructions on TN shapes otherwise). */
@@ -45,11 +49,15 @@ typedef struct sg_gemm_blocking {
 static inline size_t sg_gemm_min(size_t x, size_t y) { return x < y ? x : y; }
 
 /* op(A)[ic.., pc..] (mc x kc) into mr-row panels: panel r holds ap[p*mr + i] = op(A)[ic+r*mr+i][pc+p]. */
-static inline void sg_gemm_pack_a(sg_trans ta, const float *a, size_t lda, size_t ic, size_t mc, size_t pc,
-                                  size_t kc, size_t mr, float *ap)
+SG_GEMM_INLINE void sg_gemm_pack_a(sg_gemm_pack_a_fn full, sg_trans ta, const float *a, size_t lda, size_t ic,
+                                   size_t mc, size_t pc, size_t kc, size_t mr, float *ap)
 {
     for (size_t ir = 0; ir < mc; ir += mr, ap += mr * kc) {
         const size_t rows = sg_gemm_min(mr, mc - ir);
+        if (rows == mr && full) {
+            full(ta, a, lda, ic + ir, pc, kc, ap);
+            continue;
+        }
         if (ta == SG_NO_TRANS) {
             /* A stored m x k: each row is contiguous in p, so read rows and scatter into the panel. */
             for (size_t i = 0; i < rows; i++) {
@@ -75,11 +83,15 @@ static inline void sg_gemm_pack_a(sg_trans ta, const float *a, size_t lda, size_
 }
 
 /* op(B)[pc.., jc..] (kc x nc) into nr-column panels: bp[p*nr + j] = op(B)[pc+p][jc+r*nr+j]. */
-static inline void sg_gemm_pack_b(sg_trans tb, const float *b, size_t ldb, size_t pc, size_t kc, size_t jc,
-                                  size_t nc, size_t nr, float *bp)
+SG_GEMM_INLINE void sg_gemm_pack_b(sg_gemm_pack_b_fn full, sg_trans tb, const float *b, size_t ldb, size_t pc,
+                                   size_t kc, size_t jc, size_t nc, size_t nr, float *bp)
 {
     for (size_t jr = 0; jr < nc; jr += nr, bp += nr * kc) {
         const size_t cols = sg_gemm_min(nr, nc - jr);
+        if (cols == nr && full) {
+            full(tb, b, ldb, pc, jc + jr, kc, bp);
+            continue;
+        }
         if (tb == SG_NO_TRANS) {
             for (size_t p = 0; p < kc; p++) {
                 const float *src = b + (pc + p) * ldb + jc + jr;
@@ -102,8 +114,9 @@ static inline void sg_gemm_pack_b(sg_trans tb, const float *b, size_t ldb, size_
 }
 
 /* One kc-deep pass over an mr x nr tile of C that may be cut by the m/n edge. */
-static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *bl, size_t kc, const float *ap,
-                                const float *bp, float *c, size_t ldc, size_t rows, size_t cols, int first)
+static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_matmul_blocking *bl, size_t kc,
+                                const float *ap, const float *bp, float *c, size_t ldc, size_t rows,
+                                size_t cols, int first)
 {
     if (rows == bl->mr && cols == bl->nr) {
         uk(kc, ap, bp, c, ldc, first);
@@ -120,11 +133,48 @@ static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *b
         memcpy(c + i * ldc, tile + i * nr, sizeof(float) * cols);
 }
 
+/* ---- The packing buffer: one per thread (and per including ISA file), kept between calls ----
+   Packing into a fresh allocation every call cost page faults on every large product (glibc maps
+   blocks above its mmap threshold anew each time). The block lives in C11 thread-specific storage
+   whose destructor frees it when the thread exits; the main thread's block stays reachable until
+   exit. Its first 64 bytes hold the capacity, so the floats after it stay 64-byte aligned. */
+static tss_t sg_gemm_buf_key;
+static int sg_gemm_buf_key_ok;
+static once_flag sg_gemm_buf_once = ONCE_FLAG_INIT;
+static void sg_gemm_buf_key_make(void)
+{
+    sg_gemm_buf_key_ok = tss_create(&sg_gemm_buf_key, free) == thrd_success;
+}
+
+/* floats of packing space, 64-byte aligned; NULL when it cannot be had. *owned: the caller frees the
+   returned block (minus 64 bytes) itself, because thread-specific storage was not available. */
+static inline float *sg_gemm_buffer(size_t floats, void **owned)
+{
+    const size_t bytes = 64 + (floats * sizeof(float) + 63) / 64 * 64;
+    *owned = NULL;
+    call_once(&sg_gemm_buf_once, sg_gemm_buf_key_make);
+    size_t *blk = sg_gemm_buf_key_ok ? tss_get(sg_gemm_buf_key) : NULL;
+    if (blk && blk[0] >= bytes)
+        return (float *)((char *)blk + 64);
+    if (blk) {
+        tss_set(sg_gemm_buf_key, NULL);
+        free(blk);
+    }
+    blk = aligned_alloc(64, bytes);
+    if (!blk)
+        return NULL;
+    blk[0] = bytes;
+    if (!sg_gemm_buf_key_ok || tss_set(sg_gemm_buf_key, blk) != thrd_success)
+        *owned = blk;
+    return (float *)((char *)blk + 64);
+}
+
 /* The blocked product. Returns 0 when done, -1 (nothing written) when the packing buffer could not be
    allocated, so the caller can fall back to an unpacked path. Requires m, n, k > 0. */
-static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *bl, sg_trans ta, sg_trans tb,
-                                 size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                                 size_t ldb, float *c, size_t ldc)
+SG_GEMM_INLINE int sg_gemm_packed(sg_gemm_ukernel_fn uk, sg_gemm_pack_a_fn pack_a, sg_gemm_pack_b_fn pack_b,
+                                  const sg_matmul_blocking *bl, sg_trans ta, sg_trans tb, size_t m, size_t n,
+                                  size_t k, const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                                  size_t ldc)
 {
     const size_t mr = bl->mr, nr = bl->nr;
     if (mr * nr > SG_GEMM_MAX_TILE) /* the edge scratch tile would not hold it: let the caller go unpacked */
@@ -132,11 +182,8 @@ static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *
     const size_t kc_max = sg_gemm_min(bl->kc, k);
     const size_t mc_max = sg_gemm_min(bl->mc, (m + mr - 1) / mr * mr);
     const size_t nc_max = sg_gemm_min(bl->nc, (n + nr - 1) / nr * nr);
-    /* One allocation per call, sized to the problem: the buffers are too big for thread-local
-       storage or a thread's stack, and glibc keeps a freed block of this size for the next call. */
-    size_t bytes = sizeof(float) * kc_max * (mc_max + nc_max);
-    bytes = (bytes + 63) / 64 * 64;
-    float *buf = aligned_alloc(64, bytes);
+    void *owned;
+    float *buf = sg_gemm_buffer(kc_max * (mc_max + nc_max), &owned);
     if (!buf)
         return -1;
     /* B first: its panels (kc x nr) and the A block after it stay 64-byte aligned when nr is a
@@ -148,10 +195,10 @@ static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *
         for (size_t pc = 0; pc < k; pc += bl->kc) {
             const size_t kc = sg_gemm_min(bl->kc, k - pc);
             const int first = pc == 0;
-            sg_gemm_pack_b(tb, b, ldb, pc, kc, jc, nc, nr, bpack);
+            sg_gemm_pack_b(pack_b, tb, b, ldb, pc, kc, jc, nc, nr, bpack);
             for (size_t ic = 0; ic < m; ic += bl->mc) {
                 const size_t mc = sg_gemm_min(bl->mc, m - ic);
-                sg_gemm_pack_a(ta, a, lda, ic, mc, pc, kc, mr, apack);
+                sg_gemm_pack_a(pack_a, ta, a, lda, ic, mc, pc, kc, mr, apack);
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     const size_t cols = sg_gemm_min(nr, nc - jr);
                     const float *bp = bpack + jr * kc;
@@ -164,7 +211,7 @@ static inline int sg_gemm_packed(sg_gemm_ukernel_fn uk, const sg_gemm_blocking *
             }
         }
     }
-    free(buf);
+    free(owned);
     return 0;
 }
 
@@ -242,19 +289,17 @@ SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols
 }
 
 /* One ISA's whole matmul: the empty and k = 0 cases, then the packed driver for shapes big enough to
-   reuse each packed element (m >= min_m, n >= nr/2, m·n·k >= pack_min_mnk), else (or when the packing
-   buffer cannot be allocated) the unpacked paths. The matmul.c files fill it with designated initializers, so
-   every tuned number is labelled where it is set. */
+   reuse each packed element (m >= min_m, n >= nr/2, op(A) beyond the tile spec's cache level: see
+   simd/gemm_blocking.h), else (or when the packing buffer cannot be allocated) the unpacked paths. The
+   matmul.c files fill it with designated initializers. */
 typedef struct sg_gemm_isa {
-    sg_gemm_blocking blocking;  /* tile and cache blocks of the packed path */
+    sg_gemm_tile_spec tile;     /* register tile and packing threshold; the cache blocks derive from it */
     sg_gemm_ukernel_fn ukernel; /* full mr x nr tile of the packed path */
-    size_t min_m;               /* smallest m that takes the packed path */
-    sg_gemm_rows_fn rows;       /* unpacked, vectors over n (sg_gemm_direct) */
-    sg_gemm_cols_fn cols;       /* unpacked, vectors over m for a transposed A ... */
-    size_t cols_below;          /* ... used when n < cols_below (and m > n) */
-    /* Smallest m·n·k worth packing: below it the unpacked kernels, whose operands still fit in
-       L1/L2, are faster (measured per ISA, see the matmul.c files). */
-    double pack_min_mnk;
+    sg_gemm_pack_a_fn pack_a;   /* full-panel packing, or NULL for the generic loops */
+    sg_gemm_pack_b_fn pack_b;
+    sg_gemm_rows_fn rows; /* unpacked, vectors over n (sg_gemm_direct) */
+    sg_gemm_cols_fn cols; /* unpacked, vectors over m for a transposed A ... */
+    size_t cols_below;    /* ... used when n < cols_below (and m > n) */
 } sg_gemm_isa;
 
 SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans tb, size_t m, size_t n,
@@ -269,10 +314,18 @@ SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans
                 c[i * ldc + j] = 0.0f;
         return;
     }
-    if (m >= isa->min_m && n >= isa->blocking.nr / 2 &&
-        (double)m * (double)n * (double)k >= isa->pack_min_mnk &&
-        sg_gemm_packed(isa->ukernel, &isa->blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
-        return;
+    /* The cheap tests first: the training task's tiny products never look at the cache sizes. */
+    if (m >= isa->tile.min_m && n >= isa->tile.nr / 2) {
+        sg_cache_sizes cs;
+        sg_cache_sizes_get(&cs);
+        if ((double)m * (double)k * sizeof(float) > (double)sg_gemm_pack_min_a_bytes(&isa->tile, &cs)) {
+            sg_matmul_blocking bl;
+            sg_gemm_derive(&isa->tile, &cs, &bl);
+            if (sg_gemm_packed(isa->ukernel, isa->pack_a, isa->pack_b, &bl, ta, tb, m, n, k, a, lda, b, ldb,
+                               c, ldc) == 0)
+                return;
+        }
+    }
     sg_gemm_direct(isa->rows, isa->cols, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 

@@ -158,6 +158,37 @@ sg_isa sg_family_impl(sg_isa isa, sg_family f);
 /* CPU brand string (x86 CPUID leaf 0x80000002..4, /proc/cpuinfo elsewhere), or "unknown". */
 const char *sg_cpu_model(void);
 
+/* ---- Cache sizes and the matmul blocking derived from them ----
+ * The packed matmul of the x86 ISAs blocks for the caches of the machine it runs on (docs/matmul.md).
+ * Sizes in bytes: l1d and l2 of one core, l3 of one instance (shared by the cores of a package or CCX). */
+typedef struct sg_cache_sizes {
+    size_t l1d, l2, l3;
+} sg_cache_sizes;
+
+/* The sizes in use: those given to sg_cache_sizes_set, else the library's own detection (sysconf, then
+   Linux sysfs /sys/devices/system/cpu/cpu0/cache, done once; an L3 above 64 MiB, as some VMs report, is
+   clamped to 64 MiB; SIMDGRAD_L3_BYTES=<bytes>[K|M|G] overrides the L3), else 32 KiB / 512 KiB / 8 MiB
+   for a level neither knows. Thread-safe. */
+void sg_cache_sizes_get(sg_cache_sizes *out);
+
+/* Sets the sizes the blocking derives from (e.g. from hwloc): a zero field keeps the detected value,
+   NULL returns to detection. Values are clamped to 4 KiB..4 MiB (l1d), 16 KiB..64 MiB (l2),
+   0 or 64 KiB..1 GiB (l3). Thread-safe; matmuls running meanwhile finish with either blocking, and
+   every blocking gives the same bits (the contract fixes the order of every FMA chain). */
+void sg_cache_sizes_set(const sg_cache_sizes *sizes);
+
+/* The packed matmul's blocking of an ISA for the current cache sizes: an mr x nr register tile, kc
+   (k per block: a kc x nr panel of op(B) plus a kc x mr sliver of op(A) fit part of L1d), mc (rows of
+   op(A) per block: mc x kc in part of L2), nc (columns of op(B) per block: kc x nc in part of L3), and
+   pack_min_a_bytes: the packed path runs when m >= min_m, n >= nr/2 and op(A) (4·m·k bytes) exceeds it;
+   smaller products run unpacked. Returns 0, or -1 (all zeros) when isa has no packed matmul (scalar,
+   neon, sve) or is out of range. */
+typedef struct sg_matmul_blocking {
+    size_t mr, nr, kc, mc, nc;
+    size_t min_m, pack_min_a_bytes;
+} sg_matmul_blocking;
+int sg_matmul_blocking_get(sg_isa isa, sg_matmul_blocking *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,8 +9,8 @@
 #include "sg_kernels_impl.h"
 #include "simd/gemm_driver.h"
 
-#define MR 12
-#define NR 32
+#define MR SG_GEMM_AVX512_MR
+#define NR SG_GEMM_AVX512_NR
 
 /* 24 zmm accumulators + 2 B vectors; the A values are broadcast straight from the packed panel. The
    accumulators are named variables, not an array, so they provably live in registers. */
@@ -154,20 +154,19 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
     }
 }
 
-/* KC = 128: the B micro-panel (KC*NR*4 = 16 KiB) plus the A micro-panel (6 KiB) stay in the 32 KiB L1d;
-   the packed A block (MC*KC*4 = 72 KiB) in L2; the packed B block (KC*NC*4 = 1 MiB) in L3.
-   Measured against KC = 96/192 and an 8x48 tile: within noise, see docs/x86-kernels.md.
-   Packing from 384^3 up: the unpacked kernels ran 2.5x faster at 32^3-64^3 and 10-20% faster at 128^3
-   and 256^3 (NN 256^3: 111 vs 90 GFLOP/s); at 512^3 NT fell to 51 against 80 packed (simdgrad-bench,
-   2026-11-26). */
+/* The tile and the packing threshold are SG_GEMM_TILE_AVX512 (simd/gemm_blocking.h); KC, MC and NC
+   follow from the cache sizes at run time (docs/matmul.md). On the Zen 4 (32 KiB L1d, 1 MiB L2) the
+   model gives KC = 128, as measured best there against 96 and 192 (docs/x86-kernels.md), and packing
+   from op(A) > 512 KiB, i.e. from 384^3 as measured: the unpacked kernels ran 2.5x faster at
+   32^3-64^3 and 10-20% faster at 128^3-256^3; at 512^3 NT fell to 51 against 80 packed
+   (simdgrad-bench, 2026-11-26). Packing uses the driver's generic loops (no AVX-512 machine here to
+   measure zmm packing on). */
 static const sg_gemm_isa gemm = {
-    .blocking = {.mr = MR, .nr = NR, .mc = 144, .kc = 128, .nc = 2048},
+    .tile = SG_GEMM_TILE_AVX512,
     .ukernel = ukernel_12x32,
-    .min_m = MR / 2,
     .rows = direct_rows,
     .cols = direct_cols,
     .cols_below = 8,
-    .pack_min_mnk = 384.0 * 384 * 384,
 };
 
 void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,

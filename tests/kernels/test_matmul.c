@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "sgtest.h"
 
@@ -235,11 +236,12 @@ static void sampled(const sg_kernels *const *ks, int nk, size_t count, size_t lo
     arenas_free(&ar);
 }
 
-/* Shapes chosen to cross the packed driver's blocking (mc 144, kc 128/256, nc 2048 at the time of
-   writing) and the unpacked transpose chunk (k > 4096), in all four forms. The x86 kernels pack only
-   from m·n·k >= 128^3 (AVX2) and 384^3 (AVX-512) up, so the last two rows are there to reach the packed
-   path at all; the AVX-512-sized one is skipped at the small scale (emulators and valgrind have no
-   AVX-512 anyway). */
+/* Shapes chosen to cross the packed driver's blocking at this machine's cache sizes (e.g. kc 256,
+   mc 252 for AVX2 with a 32 KiB L1d and 512 KiB L2) and the unpacked transpose chunk (k > 4096), in
+   all four forms. The x86 kernels pack only once op(A) outgrows L1d (AVX2) or half of L2 (AVX-512), so
+   the last rows are there to reach the packed path at all; the AVX-512-sized one is skipped at the
+   small scale (emulators and valgrind have no AVX-512 anyway). small_caches() below crosses every
+   block boundary at small sizes. */
 static void fixed_shapes(const sg_kernels *const *ks, int nk, sgt_rng *rng, bool small)
 {
     static const size_t dims[][3] = {{150, 40, 300}, {7, 2100, 40}, {145, 17, 257},  {2, 3, 5000},
@@ -255,6 +257,100 @@ static void fixed_shapes(const sg_kernels *const *ks, int nk, sgt_rng *rng, bool
             test_shape(ks, nk, &s, rng, &ar, variant, 1);
         }
     arenas_free(&ar);
+}
+
+/* The packed path under tiny cache sizes (sg_cache_sizes_set): the derived blocking becomes
+   kc 32, mc 60, nc 256 for both x86 tiles, so these shapes cross every k, m and n block, the 8-wide
+   transposing packs' k tails (k % 8 != 0), full and edge panels and tiles, with padded strides, in
+   all four forms. Each shape is above both ISAs' packing thresholds at these sizes (op(A) > 4 KiB for
+   AVX2, > 8 KiB for AVX-512) unless noted. */
+static void small_caches(const sg_kernels *const *ks, int nk, sgt_rng *rng)
+{
+    static const size_t dims[][3] = {{61, 270, 70},
+                                     {121, 33, 65},
+                                     {6, 16, 400},
+                                     {70, 17, 31},
+                                     {100, 9, 50} /* n < 16: AVX-512 unpacked */,
+                                     {13, 300, 257},
+                                     {66, 48, 64},
+                                     {7, 513, 333}};
+    const sg_cache_sizes tiny = {4 << 10, 16 << 10, 64 << 10};
+    sg_cache_sizes_set(&tiny);
+    sg_cache_sizes got;
+    sg_cache_sizes_get(&got);
+    SGT_CHECK(got.l1d == tiny.l1d && got.l2 == tiny.l2 && got.l3 == tiny.l3, "tiny cache sizes in use");
+    sg_matmul_blocking bl;
+    if (sg_matmul_blocking_get(SG_ISA_AVX2, &bl) == 0)
+        SGT_CHECK(bl.kc == 32 && bl.mc == 60 && bl.nc == 256, "avx2 tiny blocking: kc %zu mc %zu nc %zu",
+                  bl.kc, bl.mc, bl.nc);
+    arenas ar;
+    arenas_init(&ar, 600 * 360);
+    unsigned variant = 0;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int t = 0; t < 4; t++, variant++) {
+            shape s = {(sg_trans)(t >> 1), (sg_trans)(t & 1), dims[d][0], dims[d][1], dims[d][2], 0, 0, 0};
+            set_strides(&s, pads[variant % 4], pads[(variant + 2) % 4], pads[(variant + 3) % 4]);
+            test_shape(ks, nk, &s, rng, &ar, variant, variant % 2);
+        }
+    arenas_free(&ar);
+    sg_cache_sizes_set(NULL);
+}
+
+/* The packing buffer is per thread: threads running packed products at once, each on its own
+   operands, must each get the contract's bits (and, under ASan/valgrind, leak nothing when they
+   exit: the buffer's destructor frees it). */
+typedef struct thread_job {
+    const sg_kernels *k;
+    size_t m, n, kk;
+    float *a, *b, *c, *want;
+    int ok;
+} thread_job;
+
+static int thread_run(void *arg)
+{
+    thread_job *j = arg;
+    for (int rep = 0; rep < 3; rep++) {
+        j->k->matmul(SG_NO_TRANS, SG_TRANS, j->m, j->n, j->kk, j->a, j->kk, j->b, j->kk, j->c, j->n);
+        if (memcmp(j->c, j->want, j->m * j->n * sizeof(float)) != 0)
+            return 0;
+    }
+    j->ok = 1;
+    return 0;
+}
+
+static void threads(const sg_kernels *const *ks, int nk, sgt_rng *rng)
+{
+    enum { T = 3 };
+    for (int i = 0; i < nk; i++) {
+        thread_job jobs[T];
+        thrd_t th[T];
+        for (int t = 0; t < T; t++) {
+            thread_job *j = &jobs[t];
+            *j = (thread_job){ks[i], 100 + 7 * (size_t)t, 90 + 5 * (size_t)t, 130, NULL, NULL, NULL, NULL, 0};
+            j->a = malloc(j->m * j->kk * sizeof(float));
+            j->b = malloc(j->n * j->kk * sizeof(float));
+            j->c = malloc(j->m * j->n * sizeof(float));
+            j->want = malloc(j->m * j->n * sizeof(float));
+            sgt_fill_finite(rng, j->a, j->m * j->kk);
+            sgt_fill_finite(rng, j->b, j->n * j->kk);
+            contract_matmul(SG_NO_TRANS, SG_TRANS, j->m, j->n, j->kk, j->a, j->kk, j->b, j->kk, j->want);
+        }
+        int started = 0;
+        for (int t = 0; t < T; t++)
+            started += thrd_create(&th[t], thread_run, &jobs[t]) == thrd_success;
+        SGT_CHECK(started == T, "matmul[%s]: %d of %d threads started", sg_isa_name(ks[i]->isa), started, T);
+        for (int t = 0; t < started; t++)
+            thrd_join(th[t], NULL);
+        for (int t = 0; t < T; t++) {
+            if (t < started)
+                SGT_CHECK(jobs[t].ok, "matmul[%s]: thread %d got other bits than the contract",
+                          sg_isa_name(ks[i]->isa), t);
+            free(jobs[t].a);
+            free(jobs[t].b);
+            free(jobs[t].c);
+            free(jobs[t].want);
+        }
+    }
 }
 
 /* k = 0: every C element must become +0.0 exactly (bits 0), whatever C held before. */
@@ -388,6 +484,8 @@ int main(void)
     sampled(all, nall, sgt_scaled(600, 6), 0, 40, &rng);
     sampled(all, nall, sgt_scaled(8, 4), 41, small ? 96 : 300, &rng);
     fixed_shapes(all, nall, &rng, small);
+    small_caches(all, nall, &rng);
+    threads(all, nall, &rng);
     printf("%lu kernel calls checked\n", calls);
     return sgt_finish("test_matmul", nvec);
 }
