@@ -44,6 +44,9 @@ int sgb_topo_read(sgb_topo *t, const char *l3_override, char *msg, size_t msg_le
             return -1; /* not reached: the same parser accepted it above */
         topo.l3_reported = reported;
     }
+    /* The kernels block matmul for the same sizes the working sets use (hwloc's, after the clamp and
+       the overrides) rather than for the library's own sysconf/sysfs reading. */
+    sg_topology_set_kernel_caches(&topo);
     t->source = topo.source;
     t->packages = topo.packages;
     t->cores = topo.cores;

@@ -133,6 +133,20 @@ static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_matmul_blocking 
         memcpy(c + i * ldc, tile + i * nr, sizeof(float) * cols);
 }
 
+/* Prefetching the next C tile: the microkernel must load C before its first FMA (the chain continues
+   from it, k in order), and from the second k block on those rows come from L3 or DRAM for large
+   products; a whole call ahead (kc·mr·nr FMAs) hides that latency. */
+#ifndef SG_GEMM_PREFETCH_C
+#define SG_GEMM_PREFETCH_C 1
+#endif
+static inline void sg_gemm_prefetch_tile(const float *c, size_t ldc, size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < rows; i++) {
+        __builtin_prefetch(c + i * ldc, 1, 3);
+        __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
+    }
+}
+
 /* ---- The packing buffer: one per thread (and per including ISA file), kept between calls ----
    Packing into a fresh allocation every call cost page faults on every large product (glibc maps
    blocks above its mmap threshold anew each time). The block lives in C11 thread-specific storage
@@ -204,6 +218,14 @@ SG_GEMM_INLINE int sg_gemm_packed(sg_gemm_ukernel_fn uk, sg_gemm_pack_a_fn pack_
                     const float *bp = bpack + jr * kc;
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         const size_t rows = sg_gemm_min(mr, mc - ir);
+                        if (SG_GEMM_PREFETCH_C) {
+                            /* The next tile's C rows (down the column, else the top of the next one),
+                               requested one whole microkernel call ahead of their load. */
+                            const size_t ni = ir + mr < mc ? ir + mr : 0, nj = ir + mr < mc ? jr : jr + nr;
+                            if (nj < nc)
+                                sg_gemm_prefetch_tile(c + (ic + ni) * ldc + jc + nj, ldc,
+                                                      sg_gemm_min(mr, mc - ni), sg_gemm_min(nr, nc - nj));
+                        }
                         sg_gemm_tile(uk, bl, kc, apack + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc,
                                      rows, cols, first);
                     }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sg_config.h"
+#include "simdgrad.h"
 #include "topology.h"
 
 #if SIMDGRAD_HAVE_HWLOC
@@ -263,4 +264,10 @@ void sg_pinning_close(sg_pinning *p)
     hwloc_topology_destroy(p->topo);
 #endif
     free(p);
+}
+
+void sg_topology_set_kernel_caches(const sg_topology *t)
+{
+    const sg_cache_sizes c = {(size_t)t->l1d, (size_t)t->l2, (size_t)t->l3};
+    sg_cache_sizes_set(&c);
 }

@@ -40,6 +40,10 @@ sg_pinning *sg_pinning_open(char *why, size_t why_len);
 int sg_pinning_bind_core(sg_pinning *p, unsigned index, char *desc, size_t desc_len);
 void sg_pinning_close(sg_pinning *p);
 
+/* Hands t's known cache sizes (after the L3 clamp/override) to the kernels' blocking (sg_cache_sizes_set);
+   unknown levels keep the library's own detection. */
+void sg_topology_set_kernel_caches(const sg_topology *t);
+
 /* Parses "<digits>[K|M|G]" (binary multiples) into bytes; -1 on anything else or overflow. */
 int sg_parse_bytes(const char *s, uint64_t *out);
 

@@ -88,7 +88,7 @@ int sg_cmd_info(int argc, char **argv)
             printf("SVE vectors:    SVE not available on this CPU\n");
     }
 
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], c2[32];
 #if !SIMDGRAD_HAVE_HWLOC
     printf("hwloc:          not available in this build (figures below from sysconf and sysfs)\n");
 #endif
@@ -104,5 +104,20 @@ int sg_cmd_info(int argc, char **argv)
         printf(" [clamped: system reports %s, implausible; set SIMDGRAD_L3_BYTES to override]",
                fmt_bytes(topo.l3_reported, a, sizeof a));
     printf("\n");
+    /* The packed matmul blocks for these sizes (hwloc's, handed over as the benchmarks do). */
+    sg_topology_set_kernel_caches(&topo);
+    sg_cache_sizes cs;
+    sg_cache_sizes_get(&cs);
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        sg_matmul_blocking bl;
+        if (sg_matmul_blocking_get((sg_isa)i, &bl) != 0)
+            continue;
+        printf(
+            "matmul %-7s %zux%zu tile, kc %zu, mc %zu, nc %zu; packed when op(A) > %s (from L1d %s, L2 %s, "
+            "L3 %s)\n",
+            sg_isa_name((sg_isa)i), bl.mr, bl.nr, bl.kc, bl.mc, bl.nc,
+            fmt_bytes(bl.pack_min_a_bytes, a, sizeof a), fmt_bytes(cs.l1d, b, sizeof b),
+            fmt_bytes(cs.l2, c, sizeof c), fmt_bytes(cs.l3, c2, sizeof c2));
+    }
     return SG_EXIT_OK;
 }
