@@ -113,6 +113,15 @@ SG_GEMM_INLINE void sg_gemm_pack_b(sg_gemm_pack_b_fn full, sg_trans tb, const fl
     }
 }
 
+/* The block size <= max that cuts total into the fewest equal blocks, rounded up to a multiple of unit
+   (still <= max when max is a multiple of unit, as the derived kc and mc are). */
+static inline size_t sg_gemm_balance(size_t total, size_t max, size_t unit)
+{
+    const size_t blocks = (total + max - 1) / max;
+    const size_t even = (total + blocks - 1) / blocks;
+    return sg_gemm_min(max, (even + unit - 1) / unit * unit);
+}
+
 /* One kc-deep pass over an mr x nr tile of C that may be cut by the m/n edge. */
 static inline void sg_gemm_tile(sg_gemm_ukernel_fn uk, const sg_matmul_blocking *bl, size_t kc,
                                 const float *ap, const float *bp, float *c, size_t ldc, size_t rows,
@@ -193,6 +202,13 @@ SG_GEMM_INLINE int sg_gemm_packed(sg_gemm_ukernel_fn uk, sg_gemm_pack_a_fn pack_
     const size_t mr = bl->mr, nr = bl->nr;
     if (mr * nr > SG_GEMM_MAX_TILE) /* the edge scratch tile would not hold it: let the caller go unpacked */
         return -1;
+    /* Equal blocks instead of full ones plus a thin remainder (k = 300 in 152 + 148, not 256 + 44; m =
+       1024 in 5 x 210 rows, not 4 x 252 + 16): a thin k block pays the C load/store for few FMAs, and a
+       thin m block streams a whole B micro-panel into L1 for one or two microkernel calls. */
+    sg_matmul_blocking eq = *bl;
+    eq.kc = sg_gemm_balance(k, bl->kc, 8);
+    eq.mc = sg_gemm_balance(m, bl->mc, mr);
+    bl = &eq;
     const size_t kc_max = sg_gemm_min(bl->kc, k);
     const size_t mc_max = sg_gemm_min(bl->mc, (m + mr - 1) / mr * mr);
     const size_t nc_max = sg_gemm_min(bl->nc, (n + nr - 1) / nr * nr);
