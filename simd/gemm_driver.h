@@ -340,6 +340,24 @@ typedef struct sg_gemm_isa {
     size_t cols_below;    /* ... used when n < cols_below (and m > n) */
 } sg_gemm_isa;
 
+/* The packed path when the product is large enough for it: 0 done, -1 not taken (nothing written).
+   Out of line so that its frame (blocking, cache sizes) is not set up on every tiny call: inlined,
+   it cost the training task's products 10 instructions a call. */
+static __attribute__((noinline)) int sg_gemm_try_packed(const sg_gemm_isa *isa, sg_trans ta, sg_trans tb,
+                                                        size_t m, size_t n, size_t k, const float *a,
+                                                        size_t lda, const float *b, size_t ldb, float *c,
+                                                        size_t ldc)
+{
+    sg_cache_sizes cs;
+    sg_cache_sizes_get(&cs);
+    if ((double)m * (double)k * sizeof(float) <= (double)sg_gemm_pack_min_a_bytes(&isa->tile, &cs))
+        return -1;
+    sg_matmul_blocking bl;
+    sg_gemm_derive(&isa->tile, &cs, &bl);
+    return sg_gemm_packed(isa->ukernel, isa->pack_a, isa->pack_b, &bl, ta, tb, m, n, k, a, lda, b, ldb, c,
+                          ldc);
+}
+
 SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans tb, size_t m, size_t n,
                                    size_t k, const float *a, size_t lda, const float *b, size_t ldb, float *c,
                                    size_t ldc)
@@ -353,17 +371,9 @@ SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans
         return;
     }
     /* The cheap tests first: the training task's tiny products never look at the cache sizes. */
-    if (m >= isa->tile.min_m && n >= isa->tile.nr / 2) {
-        sg_cache_sizes cs;
-        sg_cache_sizes_get(&cs);
-        if ((double)m * (double)k * sizeof(float) > (double)sg_gemm_pack_min_a_bytes(&isa->tile, &cs)) {
-            sg_matmul_blocking bl;
-            sg_gemm_derive(&isa->tile, &cs, &bl);
-            if (sg_gemm_packed(isa->ukernel, isa->pack_a, isa->pack_b, &bl, ta, tb, m, n, k, a, lda, b, ldb,
-                               c, ldc) == 0)
-                return;
-        }
-    }
+    if (m >= isa->tile.min_m && n >= isa->tile.nr / 2 &&
+        sg_gemm_try_packed(isa, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
+        return;
     sg_gemm_direct(isa->rows, isa->cols, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 

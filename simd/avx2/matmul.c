@@ -29,6 +29,7 @@ static void ukernel_6x16(size_t kc, const float *ap, const float *bp, float *c, 
     c##i##1 = _mm256_loadu_ps(c + i * ldc + 8);
         UK_ROWS(UK_LOAD)
     }
+#pragma GCC unroll 4
     for (size_t p = 0; p < kc; p++, ap += MR, bp += NR) {
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
 #define UK_FMA(i)                                                                                            \
