@@ -327,7 +327,7 @@ SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols
 }
 
 /* One ISA's whole matmul: the empty and k = 0 cases, then the packed driver for shapes big enough to
-   reuse each packed element (m >= min_m, n >= nr/2, op(A) beyond the tile spec's cache level: see
+   reuse each packed element (m >= min_m, n >= nr/2, op(A) beyond the tile spec's threshold: see
    simd/gemm_blocking.h), else (or when the packing buffer cannot be allocated) the unpacked paths. The
    matmul.c files fill it with designated initializers. */
 typedef struct sg_gemm_isa {
@@ -350,7 +350,7 @@ static __attribute__((noinline)) int sg_gemm_try_packed(const sg_gemm_isa *isa, 
 {
     sg_cache_sizes cs;
     sg_cache_sizes_get(&cs);
-    if ((double)m * (double)k * sizeof(float) <= (double)sg_gemm_pack_min_a_bytes(&isa->tile, &cs))
+    if ((double)m * (double)k * sizeof(float) <= (double)sg_gemm_pack_min_a_bytes(&isa->tile, &cs, tb))
         return -1;
     sg_matmul_blocking bl;
     sg_gemm_derive(&isa->tile, &cs, &bl);

@@ -180,12 +180,12 @@ void sg_cache_sizes_set(const sg_cache_sizes *sizes);
 /* The packed matmul's blocking of an ISA for the current cache sizes: an mr x nr register tile, kc
    (k per block: a kc x nr panel of op(B) plus a kc x mr sliver of op(A) fit part of L1d), mc (rows of
    op(A) per block: mc x kc in part of L2), nc (columns of op(B) per block: kc x nc in part of L3), and
-   pack_min_a_bytes: the packed path runs when m >= min_m, n >= nr/2 and op(A) (4·m·k bytes) exceeds it;
-   smaller products run unpacked. Returns 0, or -1 (all zeros) when isa has no packed matmul (scalar,
-   neon, sve) or is out of range. */
+   the packed path runs when m >= min_m, n >= nr/2 and op(A) (4·m·k bytes) exceeds pack_min_a_bytes (B
+   not transposed: NN, TN) or pack_min_a_bytes_bt (NT, TT); smaller products run unpacked. Returns 0, or -1
+   (all zeros) when isa has no packed matmul (scalar, neon, sve) or is out of range. */
 typedef struct sg_matmul_blocking {
     size_t mr, nr, kc, mc, nc;
-    size_t min_m, pack_min_a_bytes;
+    size_t min_m, pack_min_a_bytes, pack_min_a_bytes_bt;
 } sg_matmul_blocking;
 int sg_matmul_blocking_get(sg_isa isa, sg_matmul_blocking *out);
 

@@ -112,12 +112,14 @@ int sg_cmd_info(int argc, char **argv)
         sg_matmul_blocking bl;
         if (sg_matmul_blocking_get((sg_isa)i, &bl) != 0)
             continue;
-        printf(
-            "matmul %-7s %zux%zu tile, kc %zu, mc %zu, nc %zu; packed when op(A) > %s (from L1d %s, L2 %s, "
-            "L3 %s)\n",
-            sg_isa_name((sg_isa)i), bl.mr, bl.nr, bl.kc, bl.mc, bl.nc,
-            fmt_bytes(bl.pack_min_a_bytes, a, sizeof a), fmt_bytes(cs.l1d, b, sizeof b),
-            fmt_bytes(cs.l2, c, sizeof c), fmt_bytes(cs.l3, c2, sizeof c2));
+        char d[32];
+        printf("matmul %-7s %zux%zu tile, kc %zu, mc %zu, nc %zu; packed when op(A) > %s (NN, TN) / %s (NT, "
+               "TT); "
+               "from L1d %s, L2 %s, L3 %s%s\n",
+               sg_isa_name((sg_isa)i), bl.mr, bl.nr, bl.kc, bl.mc, bl.nc,
+               fmt_bytes(bl.pack_min_a_bytes, a, sizeof a), fmt_bytes(bl.pack_min_a_bytes_bt, d, sizeof d),
+               fmt_bytes(cs.l1d, b, sizeof b), fmt_bytes(cs.l2, c, sizeof c), fmt_bytes(cs.l3, c2, sizeof c2),
+               sg_isa_available((sg_isa)i) ? "" : " (not available on this CPU)");
     }
     return SG_EXIT_OK;
 }

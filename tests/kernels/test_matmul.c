@@ -238,14 +238,14 @@ static void sampled(const sg_kernels *const *ks, int nk, size_t count, size_t lo
 
 /* Shapes chosen to cross the packed driver's blocking at this machine's cache sizes (e.g. kc 256,
    mc 252 for AVX2 with a 32 KiB L1d and 512 KiB L2) and the unpacked transpose chunk (k > 4096), in
-   all four forms. The x86 kernels pack only once op(A) outgrows L1d (AVX2) or half of L2 (AVX-512), so
-   the last rows are there to reach the packed path at all; the AVX-512-sized one is skipped at the
-   small scale (emulators and valgrind have no AVX-512 anyway). small_caches() below crosses every
-   block boundary at small sizes. */
+   all four forms. The x86 kernels pack only once op(A) outgrows a cache level (L1d or a quarter of L2 for
+   AVX2, half of L2 for AVX-512), so the last rows are there to reach the packed path at all; the
+   AVX-512-sized one is skipped at the small scale (emulators and valgrind have no AVX-512 anyway).
+   small_caches() below crosses every block boundary at small sizes. */
 static void fixed_shapes(const sg_kernels *const *ks, int nk, sgt_rng *rng, bool small)
 {
     static const size_t dims[][3] = {{150, 40, 300}, {7, 2100, 40}, {145, 17, 257},  {2, 3, 5000},
-                                     {6, 8, 683},    {33, 65, 193}, {150, 130, 300}, {200, 2060, 140}};
+                                     {6, 8, 683},    {33, 65, 193}, {150, 130, 300}, {700, 70, 420}};
     const size_t n_dims = sizeof dims / sizeof dims[0] - (small ? 1 : 0);
     arenas ar;
     arenas_init(&ar, 2200 * 320);
@@ -263,7 +263,7 @@ static void fixed_shapes(const sg_kernels *const *ks, int nk, sgt_rng *rng, bool
    kc 32, mc 60, nc 256 for both x86 tiles, so these shapes cross every k, m and n block, the 8-wide
    transposing packs' k tails (k % 8 != 0), full and edge panels and tiles, with padded strides, in
    all four forms. Each shape is above both ISAs' packing thresholds at these sizes (op(A) > 4 KiB for
-   AVX2, > 8 KiB for AVX-512) unless noted. */
+   AVX2, whose thresholds are L1d and L2/4, > 8 KiB for AVX-512) unless noted. */
 static void small_caches(const sg_kernels *const *ks, int nk, sgt_rng *rng)
 {
     static const size_t dims[][3] = {{61, 270, 70},
