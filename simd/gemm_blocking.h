@@ -33,7 +33,8 @@ typedef struct sg_gemm_tile_spec {
 
 /* 16 ymm: 6x16 = 12 accumulators + 2 B vectors + 1 broadcast. Measured on the Zen 3 (docs/matmul.md):
    the unpacked 4x16 kernels beat the packed path for NN/TN up to 160^3 (op(A) 100 KiB) and lose from
-   192^3 (144 KiB); for NT the packed path wins from 96^3 (36 KiB), just past L1d. */
+   192^3 (144 KiB); for NT the packed path won at 96^3 (36 KiB, just past L1d), 160^3 and 192^3, lost
+   at 128^3. */
 #define SG_GEMM_AVX2_MR 6
 #define SG_GEMM_AVX2_NR 16
 #define SG_GEMM_TILE_AVX2                                                                                    \
