@@ -296,6 +296,59 @@ static void small_caches(const sg_kernels *const *ks, int nk, sgt_rng *rng)
     sg_cache_sizes_set(NULL);
 }
 
+/* The public blocking API: clamps, reset, the documented Zen 3 / Zen 5-class figures (docs/matmul.md)
+   and the model's invariants over a sweep of cache sizes. Only the x86 ISAs have a packed path. */
+static void blocking_api(void)
+{
+    sg_matmul_blocking bl;
+    SGT_CHECK(sg_matmul_blocking_get(SG_ISA_SCALAR, &bl) == -1 && bl.kc == 0,
+              "scalar has no packed blocking");
+    SGT_CHECK(sg_matmul_blocking_get(SG_ISA_COUNT, &bl) == -1, "out-of-range ISA rejected");
+    sg_cache_sizes detected, got;
+    sg_cache_sizes_set(NULL);
+    sg_cache_sizes_get(&detected);
+    SGT_CHECK(detected.l1d && detected.l2 && detected.l3, "detected sizes are never zero");
+    const sg_cache_sizes tiny = {1, 1, 1}, keep = {0, 0, 0};
+    sg_cache_sizes_set(&tiny);
+    sg_cache_sizes_get(&got);
+    SGT_CHECK(got.l1d == 4 << 10 && got.l2 == 16 << 10 && got.l3 == 64 << 10, "set clamps up: %zu %zu %zu",
+              got.l1d, got.l2, got.l3);
+    sg_cache_sizes_set(&keep);
+    sg_cache_sizes_get(&got);
+    SGT_CHECK(got.l1d == detected.l1d && got.l2 == detected.l2 && got.l3 == detected.l3,
+              "zero fields keep the detected sizes");
+    if (sg_matmul_blocking_get(SG_ISA_AVX2, &bl) == 0) {
+        static const struct {
+            sg_cache_sizes cs;
+            size_t kc, mc, nc, nn, nt;
+        } want[] = {{{32 << 10, 512 << 10, 32 << 20}, 256, 252, 16384, 128 << 10, 32 << 10},
+                    {{48 << 10, 1 << 20, 32 << 20}, 384, 336, 10912, 256 << 10, 48 << 10}};
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            sg_cache_sizes_set(&want[i].cs);
+            sg_matmul_blocking_get(SG_ISA_AVX2, &bl);
+            SGT_CHECK(bl.mr == 6 && bl.nr == 16 && bl.kc == want[i].kc && bl.mc == want[i].mc &&
+                          bl.nc == want[i].nc && bl.pack_min_a_bytes == want[i].nn &&
+                          bl.pack_min_a_bytes_bt == want[i].nt,
+                      "avx2 blocking for L1d %zu: kc %zu mc %zu nc %zu thresholds %zu/%zu", want[i].cs.l1d,
+                      bl.kc, bl.mc, bl.nc, bl.pack_min_a_bytes, bl.pack_min_a_bytes_bt);
+        }
+    }
+    for (int isa = 0; isa < SG_ISA_COUNT; isa++)
+        for (size_t l1 = 4 << 10; l1 <= 4 << 20; l1 *= 2)
+            for (size_t l2 = 16 << 10; l2 <= 64 << 20; l2 *= 4) {
+                const sg_cache_sizes cs = {l1, l2, 4 * l2};
+                sg_cache_sizes_set(&cs);
+                if (sg_matmul_blocking_get((sg_isa)isa, &bl) != 0)
+                    break;
+                const bool fits = bl.kc == 32 || (bl.nr + bl.mr) * bl.kc * 4 <= l1 * 3 / 4;
+                SGT_CHECK(bl.kc % 8 == 0 && bl.kc >= 32 && bl.kc <= 1024 && bl.mc % bl.mr == 0 &&
+                              bl.mc >= bl.mr && bl.nc % bl.nr == 0 && bl.nc >= bl.nr && fits,
+                          "%s blocking for L1d %zu L2 %zu: kc %zu mc %zu nc %zu", sg_isa_name((sg_isa)isa),
+                          l1, l2, bl.kc, bl.mc, bl.nc);
+            }
+    sg_cache_sizes_set(NULL);
+}
+
 /* The packing buffer is per thread: threads running packed products at once, each on its own
    operands, must each get the contract's bits (and, under ASan/valgrind, leak nothing when they
    exit: the buffer's destructor frees it). */
@@ -484,6 +537,7 @@ int main(void)
     sampled(all, nall, sgt_scaled(600, 6), 0, 40, &rng);
     sampled(all, nall, sgt_scaled(8, 4), 41, small ? 96 : 300, &rng);
     fixed_shapes(all, nall, &rng, small);
+    blocking_api();
     small_caches(all, nall, &rng);
     threads(all, nall, &rng);
     printf("%lu kernel calls checked\n", calls);
