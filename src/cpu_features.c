@@ -82,10 +82,27 @@ static void cpu_model_probe(char *buf, size_t len)
 
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #ifndef HWCAP_SVE
 #define HWCAP_SVE (1 << 22)
 #endif
+#ifndef PR_SVE_GET_VL
+#define PR_SVE_GET_VL 51
+#endif
+#ifndef PR_SVE_VL_LEN_MASK
+#define PR_SVE_VL_LEN_MASK 0xffff
+#endif
 bool sg_cpu_has_sve(void) { return (getauxval(AT_HWCAP) & HWCAP_SVE) != 0; }
+
+/* The thread's SVE vector length in bytes, from the kernel rather than from RDVL/svcntb(): baseline
+   code must not contain SVE instructions. 0 when the kernel does not say. Not cached: a process may
+   change its length with PR_SVE_SET_VL, and the SVE kernels follow it (they step by svcntb()). */
+static unsigned sve_vl_bytes(void)
+{
+    const int r = prctl(PR_SVE_GET_VL, 0, 0, 0, 0);
+    return r < 0 ? 0 : (unsigned)r & PR_SVE_VL_LEN_MASK;
+}
+#define SG_HAVE_SVE_VL_PRCTL 1
 #else
 bool sg_cpu_has_sve(void) { return false; }
 #endif
@@ -112,6 +129,22 @@ static void cpu_model_probe(char *buf, size_t len)
 #endif
 
 bool sg_cpu_runs_scalar(void) { return true; }
+
+/* The vector-length rule of dispatch (docs/model.md, "NEON vs SVE at 128 bits"): at 128-bit SVE the
+   NEON kernels are as fast or faster on every modelled core (the 4x8 matmul tile 1.37x on the
+   Neoverse-N2 model, where gcc's SVE tile is latency-bound by movprfx copies; relu and relu_grad
+   equal), so SVE only wins from 256 bits on. Forcing SVE (SIMDGRAD_ISA, --isa) is unaffected. */
+const char *sg_isa_not_preferred(sg_isa isa)
+{
+#ifdef SG_HAVE_SVE_VL_PRCTL
+    if (isa == SG_ISA_SVE && sg_isa_available(SG_ISA_SVE) && sg_isa_available(SG_ISA_NEON) &&
+        sve_vl_bytes() == 16)
+        return "at 128-bit vectors: NEON is dispatched there (its matmul tile models 1.37x faster), "
+               "see docs/model.md";
+#endif
+    (void)isa;
+    return NULL;
+}
 
 const char *sg_cpu_model(void)
 {

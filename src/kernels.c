@@ -111,7 +111,7 @@ sg_isa sg_isa_best(void)
 {
     sg_isa best = SG_ISA_SCALAR;
     for (int i = 0; i < SG_ISA_COUNT; i++)
-        if (sg_isa_available((sg_isa)i) && isa_rank[i] > isa_rank[best])
+        if (sg_isa_available((sg_isa)i) && isa_rank[i] > isa_rank[best] && !sg_isa_not_preferred((sg_isa)i))
             best = (sg_isa)i;
     return best;
 }
@@ -196,7 +196,11 @@ int sg_isa_select(sg_isa *out, char *msg, size_t msg_len, const char **why)
         return 0;
     }
     *out = sg_isa_best();
-    if (why)
+    if (why) {
         *why = "widest available on this CPU";
+        for (int i = 0; i < SG_ISA_COUNT; i++)
+            if (isa_rank[i] > isa_rank[*out] && sg_isa_available((sg_isa)i))
+                *why = "widest preferred on this CPU; a wider one is available but not preferred";
+    }
     return 0;
 }

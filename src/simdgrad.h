@@ -123,7 +123,7 @@ typedef struct sg_kernels {
 const char *sg_isa_name(sg_isa isa);             /* the list's name; "unknown" out of range */
 int sg_isa_parse(const char *name, sg_isa *out); /* 0 on success, -1 unknown name */
 bool sg_isa_available(sg_isa isa);               /* compiled in AND this CPU+OS run it */
-sg_isa sg_isa_best(void);                        /* available ISA of the highest rank */
+sg_isa sg_isa_best(void);                        /* preferred available ISA of the highest rank */
 const sg_kernels *sg_kernels_get(sg_isa isa);    /* NULL when not available */
 
 /* ---- Extensions beyond the core contract ---- */
@@ -133,6 +133,12 @@ const char *sg_version(void);
 
 /* True when this build contains kernels for isa (whether or not the CPU runs them). */
 bool sg_isa_compiled(sg_isa isa);
+
+/* Why sg_isa_best() passes over isa although it is available, or NULL when isa competes on rank.
+   Dispatch is by feature and vector length: today the one such case is SVE with 128-bit vectors
+   where NEON is available ("at 128-bit vectors: NEON is dispatched there ..."). A passed-over ISA
+   can still be chosen by name (SIMDGRAD_ISA, sg_kernels_get). */
+const char *sg_isa_not_preferred(sg_isa isa);
 
 /* The ISA to use: SIMDGRAD_ISA when set and non-empty, else sg_isa_best().
    Returns 0 and stores the ISA in *out; on an unknown or unavailable name returns -1 and

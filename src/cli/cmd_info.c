@@ -87,6 +87,15 @@ int sg_cmd_info(int argc, char **argv)
         else
             printf("SVE vectors:    SVE not available on this CPU\n");
     }
+    /* Available ISAs that dispatch passes over, each on one line with the reason. */
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const char *not_preferred = sg_isa_not_preferred((sg_isa)i);
+        if (not_preferred) {
+            char label[32];
+            snprintf(label, sizeof label, "%s:", sg_isa_name((sg_isa)i));
+            printf("%-16savailable, not preferred %s\n", label, not_preferred);
+        }
+    }
 
     char a[32], b[32], c[32], c2[32];
 #if !SIMDGRAD_HAVE_HWLOC

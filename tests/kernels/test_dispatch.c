@@ -13,8 +13,9 @@
 
 #include "sgtest.h"
 
-/* Dispatch policy: the available ISA of the highest rank in SG_ISA_LIST wins; the enum order is
-   not a priority order. */
+/* Dispatch policy: the available ISA of the highest rank in SG_ISA_LIST wins, unless
+   sg_isa_not_preferred passes it over (SVE at 128-bit vectors); the enum order is not a priority
+   order. */
 static int rank(sg_isa isa)
 {
     static const int ranks[SG_ISA_COUNT] = {
@@ -108,14 +109,27 @@ static void tables_consistent(void)
     }
 }
 
+/* The best ISA outranks every other available one that dispatch does not pass over; what it passes
+   over is available, says why, and is never the best itself. */
 static void best_is_widest(void)
 {
     const sg_isa best = sg_isa_best();
     SGT_CHECK(sg_isa_available(best), "sg_isa_best() = %s is not available", sg_isa_name(best));
-    for (int i = 0; i < SG_ISA_COUNT; i++)
-        if (sg_isa_available((sg_isa)i))
+    SGT_CHECK(!sg_isa_not_preferred(best), "sg_isa_best() = %s is not preferred: %s", sg_isa_name(best),
+              sg_isa_not_preferred(best));
+    SGT_CHECK(!sg_isa_not_preferred(SG_ISA_SCALAR) && !sg_isa_not_preferred(SG_ISA_COUNT),
+              "scalar and out-of-range ISAs are never passed over");
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const char *why = sg_isa_not_preferred((sg_isa)i);
+        if (why) {
+            SGT_CHECK(sg_isa_available((sg_isa)i) && *why, "%s: passed over ('%s') but not available",
+                      sg_isa_name((sg_isa)i), why);
+            printf("not preferred: %s %s\n", sg_isa_name((sg_isa)i), why);
+        } else if (sg_isa_available((sg_isa)i)) {
             SGT_CHECK(rank((sg_isa)i) <= rank(best), "%s is available and wider than sg_isa_best() = %s",
                       sg_isa_name((sg_isa)i), sg_isa_name(best));
+        }
+    }
 }
 
 /* The ", "-joined list of available ISAs in enum order, built here from sg_isa_available. */

@@ -89,6 +89,30 @@ def test_info(exe):
     kernels = [line for line in p.stdout.splitlines() if line.startswith("kernels:")]
     check(len(kernels) == 1 and kernels[0].split(":", 1)[1].strip()
           == ", ".join("%s scalar" % f for f in families()), "info's kernels line under scalar: %r" % kernels)
+    # Dispatch's choice and its reason. The emulated setups say what it must be (SIMDGRAD_EXPECT_BEST;
+    # tests/arm/meson.build: neon at 128-bit SVE, where info must say on one line why sve is passed over).
+    p = run(exe, "info")
+    want = os.environ.get("SIMDGRAD_EXPECT_BEST")
+    sel = [line for line in p.stdout.splitlines() if line.startswith("ISA selected:")]
+    passed_over = [line for line in p.stdout.splitlines() if "not preferred" in line and ":" in line
+                   and line.split(":", 1)[0] in known_isas()]
+    if want:
+        check(sel and sel[0].split()[2] == want, "info selects %s (SIMDGRAD_EXPECT_BEST): %r" % (want, sel))
+    avail = available_isas(exe)
+    if want == "neon" and "sve" in avail:
+        check(len(passed_over) == 1 and passed_over[0].startswith("sve:")
+              and "available, not preferred at 128-bit vectors" in passed_over[0]
+              and "docs/model.md" in passed_over[0], "info says why sve is passed over: %r" % passed_over)
+        check(sel and "not preferred" in sel[0], "info's selected line names the reason: %r" % sel)
+    else:
+        check(not passed_over, "no ISA is passed over here: %r" % passed_over)
+    # Passed over is not unavailable: every available ISA can still be forced.
+    for isa in avail:
+        p = run(exe, "info", env_extra={"SIMDGRAD_ISA": isa})
+        check("ISA selected:   %s (forced by SIMDGRAD_ISA)" % isa in p.stdout, "SIMDGRAD_ISA=%s forces it" % isa)
+        p = run(exe, "train", "--steps", "2", "--grad-at-zero", "1", "--isa", isa)
+        rows = [line.split() for line in p.stdout.splitlines() if line.split()[:1] == [isa]]
+        check(p.returncode == 0 and len(rows) == 1, "--isa %s trains with it: rc %d, %r" % (isa, p.returncode, rows))
     p = run(exe, "info", env_extra={"SIMDGRAD_L3_BYTES": "8M"})
     check("L3 8 MiB" in p.stdout and "SIMDGRAD_L3_BYTES" in p.stdout, "info honours SIMDGRAD_L3_BYTES")
 

@@ -2,7 +2,8 @@
 # AArch64 port under qemu-user: cross-build with gcc (build-arm) and clang (build-arm-clang), both
 # with -Werror, then the whole harness on the emulated CPUs: the default setup (qemu 'max': SVE
 # 512-bit), 'neon' (SVE off), and SVE at 128/256/512/2048 bits. In each SVE setup the tests check
-# NEON and SVE; tests/arm's sve_lanes test fails if a setup's QEMU_CPU did not take effect.
+# NEON and SVE; tests/arm's sve_lanes test fails if a setup's QEMU_CPU did not take effect, and the
+# dispatch tests that the best ISA is NEON at 128 bits and SVE from 256 (docs/model.md).
 # Finishes with the CLI's info and train (every ISA, every ReLU'(0) convention) and study (its CSV on
 # scalar, NEON and SVE byte-identical to the x86-64 one in tests/train) under qemu.
 set -euo pipefail
@@ -30,6 +31,25 @@ echo "--- 50-arm: simdgrad info / train under qemu (default CPU, then SVE off)"
 # qemu-user passes the x86 host's /proc/cpuinfo through: info must say so, and show qemu max's SVE length.
 grep -q '^cpu: .*\[emulated: /proc/cpuinfo describes the x86 host' build-arm/info.txt &&
   grep -q '^SVE vectors:    512 bits' build-arm/info.txt || { echo "50-arm: info misreports the emulated CPU"; exit 1; }
+echo "--- 50-arm: dispatch by SVE vector length: NEON at 128 bits (info says why on one line), SVE from 256"
+for vl in 16 32 64; do
+  want=sve why='^sve: .*not preferred'
+  [ "$vl" -eq 16 ] && want=neon why='^sve:            available, not preferred at 128-bit vectors: NEON is dispatched there .*docs/model.md'
+  QEMU_CPU=max,sve-default-vector-length=$vl "${qemu[@]}" build-arm/src/simdgrad info >"build-arm/info-vl$vl.txt"
+  grep -e '^ISA selected' -e '^sve:' "build-arm/info-vl$vl.txt"
+  grep -q "^ISA selected:   $want (" "build-arm/info-vl$vl.txt" ||
+    { echo "50-arm: SVE at $((vl * 8)) bits: dispatch did not pick $want"; exit 1; }
+  if [ "$vl" -eq 16 ]; then
+    [ "$(grep -c "$why" "build-arm/info-vl$vl.txt")" -eq 1 ] || { echo "50-arm: info does not say why sve is passed over"; exit 1; }
+  elif grep -q "$why" "build-arm/info-vl$vl.txt"; then
+    echo "50-arm: sve passed over at $((vl * 8)) bits"; exit 1
+  fi
+done
+# Passed over is not unavailable: SIMDGRAD_ISA=sve and --isa sve still run SVE at 128 bits.
+QEMU_CPU=max,sve-default-vector-length=16 SIMDGRAD_ISA=sve "${qemu[@]}" build-arm/src/simdgrad info |
+  grep -q '^ISA selected:   sve (forced by SIMDGRAD_ISA)' || { echo "50-arm: SIMDGRAD_ISA=sve not honoured at 128 bits"; exit 1; }
+QEMU_CPU=max,sve-default-vector-length=16 "${qemu[@]}" build-arm/src/simdgrad train --isa sve --steps 3 |
+  grep -q '^sve ' || { echo "50-arm: --isa sve did not train with sve at 128 bits"; exit 1; }
 "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 QEMU_CPU=max,sve=off "${qemu[@]}" build-arm/src/simdgrad train --isa all --grad-at-zero all
 echo "--- 50-arm: simdgrad study under qemu: the CSV of every ARM ISA equals the x86-64 one checked in"
