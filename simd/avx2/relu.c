@@ -6,6 +6,7 @@
 
 #include "nt_threshold.h"
 #include "sg_kernels_impl.h"
+#include "simd/inject_hot.h"
 #include "simd/avx2/tail_mask.h"
 
 /* Not-less-or-equal, unordered: true for x > 0 and for NaN, so NaN passes and -0.0 -> +0.0. */
@@ -18,6 +19,7 @@ static inline __m256 relu8(__m256 v)
    port (one 32-byte store a cycle on Zen 3) is the bound, as for a copy. */
 #define RELU_MAIN_LOOP(STORE)                                                                                \
     for (; i + 32 <= n; i += 32) {                                                                           \
+        SG_INJECT_HOT(relu, chain); /* CI self-test hook only, see simd/inject_hot.h */                      \
         const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);                             \
         const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);                       \
         STORE(y + i, relu8(a));                                                                              \
@@ -28,7 +30,7 @@ static inline __m256 relu8(__m256 v)
 
 static inline __attribute__((always_inline)) void relu_body(size_t n, const float *x, float *y, int large)
 {
-    size_t i = 0;
+    size_t i = 0, chain = 0;
     if (large) {
         /* Peel up to 7 elements so the main loop's stores are 32-byte aligned: a misaligned ymm store
            crosses a cache line every other time (measured +15-30% in L1 for y not 32-byte aligned),

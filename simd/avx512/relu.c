@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/inject_hot.h"
 
 /* Lanes that are > 0 or NaN keep x; the rest become +0.0 (so -0.0 -> +0.0). */
 static inline __m512 relu16(__m512 v)
@@ -23,7 +24,9 @@ void sg_avx512_relu(size_t n, const float *x, float *y)
             i = head;
         }
     }
+    size_t chain = 0; /* CI self-test hook only, see simd/inject_hot.h */
     for (; i + 64 <= n; i += 64) {
+        SG_INJECT_HOT(relu, chain);
         const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
         const __m512 c = _mm512_loadu_ps(x + i + 32), d = _mm512_loadu_ps(x + i + 48);
         _mm512_storeu_ps(y + i, relu16(a));

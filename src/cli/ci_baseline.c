@@ -299,6 +299,97 @@ char *sg_icount_baseline_text(const sg_icount_baseline *b)
     return text;
 }
 
+static int is_number(json_object *v);
+
+void sg_model_baseline_free(sg_model_baseline *b)
+{
+    free(b->llvm_mca);
+    for (size_t i = 0; i < b->compilers.n; i++)
+        free(b->compiler_names[i]);
+    free(b->compiler_names);
+    sg_icount_counts_free(&b->compilers);
+    sg_icount_counts_free(&b->cores);
+    sg_icount_counts_free(&b->kernels);
+    sg_icount_counts_free(&b->millicycles);
+    memset(b, 0, sizeof *b);
+}
+
+/* The keys of root[key], which must be an object (of strings when strings is set). */
+static int model_keys(json_object *root, const char *key, int strings, const char *what,
+                      sg_icount_counts *out, char *err, size_t err_len)
+{
+    json_object *o;
+    if (!json_object_object_get_ex(root, key, &o) || !json_object_is_type(o, json_type_object))
+        return fail(err, err_len, "%s is not a simdgrad-model/1 file (no \"%s\" object)", what, key);
+    json_object_object_foreach(o, name, v)
+    {
+        if (strings && !json_object_is_type(v, json_type_string))
+            return fail(err, err_len, "%s is not a simdgrad-model/1 file (\"%s\": \"%s\" is not a string)",
+                        what, key, name);
+        sg_icount_counts_add(out, name, 0);
+    }
+    return 0;
+}
+
+int sg_model_baseline_parse(json_object *root, const char *what, sg_model_baseline *out, char *err,
+                            size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_object_is_type(root, json_type_object))
+        return fail(err, err_len, "%s is not a simdgrad-model/1 file (not a JSON object)", what);
+    const char *schema = member_str(root, "schema");
+    if (!schema || strcmp(schema, "simdgrad-model/1"))
+        return fail(err, err_len,
+                    "%s is not a simdgrad-model/1 file (\"schema\" is not \"simdgrad-model/1\")", what);
+    const char *ver = member_str(root, "llvm_mca");
+    unsigned major, minor, patch;
+    int used = 0;
+    if (!ver || sscanf(ver, "%u.%u.%u%n", &major, &minor, &patch, &used) != 3 || ver[used] || major == 0)
+        return fail(err, err_len, "%s: \"llvm_mca\" is not an LLVM version like \"16.0.6\"", what);
+    out->llvm_mca = sg_xstrdup(ver);
+    out->llvm_major = major;
+    if (model_keys(root, "compilers", 1, what, &out->compilers, err, err_len) ||
+        model_keys(root, "cores", 0, what, &out->cores, err, err_len) ||
+        model_keys(root, "kernels", 0, what, &out->kernels, err, err_len))
+        return -1;
+    json_object *comp, *cs;
+    json_object_object_get_ex(root, "compilers", &comp);
+    out->compiler_names = sg_xrealloc(NULL, (out->compilers.n + 1) * sizeof *out->compiler_names);
+    for (size_t i = 0; i < out->compilers.n; i++) {
+        json_object *v;
+        json_object_object_get_ex(comp, out->compilers.names[i], &v);
+        out->compiler_names[i] = sg_xstrdup(json_object_get_string(v));
+        out->compilers.ir[i] = i;
+    }
+    if (!json_object_object_get_ex(root, "cycles_per_iteration", &cs) ||
+        !json_object_is_type(cs, json_type_object))
+        return fail(err, err_len, "%s is not a simdgrad-model/1 file (no \"cycles_per_iteration\" object)",
+                    what);
+    if (json_object_object_length(cs) == 0)
+        return fail(err, err_len, "%s has no cycle estimates", what);
+    json_object_object_foreach(cs, name, v)
+    {
+        char q[48];
+        const char *at = strrchr(name, '@');
+        if (!at || at == name || !at[1])
+            return fail(err, err_len, "%s: case \"%s\" is not named <kernel>@<core>", what, name);
+        char kernel[256];
+        snprintf(kernel, sizeof kernel, "%.*s", (int)(at - name), name);
+        if (sg_icount_counts_find(&out->kernels, kernel) < 0 ||
+            sg_icount_counts_find(&out->cores, at + 1) < 0)
+            return fail(err, err_len,
+                        "%s: case \"%s\" names a kernel or core missing from \"kernels\"/\"cores\"", what,
+                        name);
+        /* Doubles and integers only: a string "5.0" or a NaN would have to be guessed at. */
+        const double c = is_number(v) ? json_object_get_double(v) : NAN;
+        if (!(c > 0 && c <= 1e6))
+            return fail(err, err_len, "%s: cycles \"%s\" is %s, not a number of cycles in (0, 1e6]", what,
+                        name, quote(v, q, sizeof q));
+        sg_icount_counts_add(&out->millicycles, name, (uint64_t)llround(c * 1000));
+    }
+    return 0;
+}
+
 static int is_number(json_object *v)
 {
     return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);

@@ -58,6 +58,27 @@ void sg_icount_baseline_free(sg_icount_baseline *b);
    changed; NULL only when out of memory. Names may hold any character: json-c escapes them. */
 char *sg_icount_baseline_text(const sg_icount_baseline *b);
 
+/* A simdgrad-model/1 file (`simdgrad model --json`, results/baseline/model-llvm-<major>.json): the
+   llvm-mca release, the compiler of each architecture's objects, the cores and kernels the run
+   selected, and the cycles per loop iteration per "<kernel>@<core>". Cycles are kept as thousandths
+   (the tool rounds them to 3 decimals), so the icount gate's integer comparison applies unchanged. */
+typedef struct sg_model_baseline {
+    char *llvm_mca;                  /* "16.0.6" (malloc'ed) */
+    unsigned llvm_major;             /* 16 */
+    sg_icount_counts compilers;      /* names: architecture, ir: index into compiler_names */
+    char **compiler_names;           /* per entry of compilers */
+    sg_icount_counts cores, kernels; /* the selection (ir unused) */
+    sg_icount_counts millicycles;    /* "<kernel>@<core>" -> cycles per iteration x 1000 */
+} sg_model_baseline;
+
+/* Checks that root is a simdgrad-model/1 file with a version "major.minor.patch" in "llvm_mca",
+   string "compilers", "cores" and "kernels" objects, and a non-empty "cycles_per_iteration" object
+   whose values are finite numbers in (0, 1e6] named "<kernel>@<core>" of those; fills *out
+   (sg_model_baseline_free it, also after a failure). what names the file in err. */
+int sg_model_baseline_parse(json_object *root, const char *what, sg_model_baseline *out, char *err,
+                            size_t err_len);
+void sg_model_baseline_free(sg_model_baseline *b);
+
 /* Checks that root is a Google Benchmark JSON run as compare.py reads it: an object with a
    "context" object and a non-empty "benchmarks" array of objects, each with a non-empty string
    "name", finite non-negative numbers "real_time" and "cpu_time", a "time_unit" of ns/us/ms/s,

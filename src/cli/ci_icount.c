@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +14,8 @@
 #include "cli/ci_check.h"
 #include "cli/cli.h"
 #include "cli/ci_baseline.h"
+#include "cli/ci_gate.h"
 #include "cli/proc.h"
-#include "atomic_file.h"
 #include "sg_config.h"
 
 #define CMD SG_CI_CMD
@@ -27,27 +26,15 @@ static void build_id(char *buf, size_t len)
     snprintf(buf, len, "%s, %s, %s", SIMDGRAD_COMPILER, SIMDGRAD_BUILDTYPE, SIMDGRAD_CPU_FAMILY);
 }
 
-/* results/baseline/icount-gcc-12.2.0.json: looked up from the working directory, then from the
-   source tree when simdgrad runs from <source>/<builddir>/src. */
+/* results/baseline/icount-gcc-12.2.0.json (sg_ci_default_baseline says where it is looked up). */
 static const char *default_icount_baseline(int for_writing)
 {
-    static char path[PATH_MAX + 128];
     char file[128];
     snprintf(file, sizeof file, "icount-%s.json", SIMDGRAD_COMPILER);
     for (char *p = file; *p; p++)
         if (*p == ' ' || *p == '/')
             *p = '-';
-    const char *dirs[2] = {"results/baseline", NULL};
-    char up[PATH_MAX + 64];
-    snprintf(up, sizeof up, "%s/../../results/baseline", sg_exe_dir());
-    dirs[1] = up;
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", dirs[i], file);
-        if (for_writing ? sg_dir_exists(dirs[i]) : sg_file_exists(path))
-            return path;
-    }
-    snprintf(path, sizeof path, "results/baseline/%s", file);
-    return path;
+    return sg_ci_default_baseline(file, for_writing);
 }
 
 /* Parses callgrind's per-case dumps ("desc: Trigger: Client Request: <name>", "summary: <Ir>"). */
@@ -152,27 +139,15 @@ static int write_icount_baseline(const char *path, const sg_icount_counts *c, un
     const sg_icount_baseline b = {(char *)SIMDGRAD_COMPILER, (char *)SIMDGRAD_BUILDTYPE,
                                   (char *)SIMDGRAD_CPU_FAMILY, reps, *c};
     char *text = sg_icount_baseline_text(&b);
-    sg_atomic_file f;
-    char err[PATH_MAX + 256];
     if (!text)
         return sg_cli_error(CMD, "out of memory"), -1;
-    if (sg_atomic_open(&f, path, err, sizeof err) != 0) {
-        free(text);
-        return sg_cli_error(CMD, "%s", err), -1;
-    }
-    fputs(text, f.fp);
+    const int rc = sg_ci_write_baseline(path, text);
     free(text);
-    if (sg_atomic_commit(&f, err, sizeof err) != 0)
-        return sg_cli_error(CMD, "%s", err), -1;
+    if (rc != 0)
+        return -1;
     printf("ci-check icount: wrote %zu counts to %s (%s)\n", c->n, path, SIMDGRAD_COMPILER);
     return 0;
 #endif
-}
-
-static int cmp_idx_by_name(const void *a, const void *b, void *names)
-{
-    char **n = names;
-    return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
 }
 
 /* Reads a baseline into *out after checking that it was recorded by a build like this one and that
@@ -213,108 +188,7 @@ static int load_icount_baseline(const char *path, const char *id, sg_icount_coun
     return rc;
 }
 
-/* Every measured case must have a baseline count: a case the baseline lacks would otherwise show as
-   "new" and pass, which is how a damaged or truncated baseline used to disable the gate. */
-static int check_coverage(const char *baseline, const sg_icount_counts *base, const sg_icount_counts *now)
-{
-    size_t missing = 0;
-    char names[512] = "";
-    for (size_t i = 0; i < now->n; i++)
-        if (sg_icount_counts_find(base, now->names[i]) < 0 && missing++ < 3) {
-            const size_t l = strlen(names);
-            snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", now->names[i]);
-        }
-    if (!missing)
-        return 0;
-    return sg_cli_error(CMD,
-                        "%zu measured case%s not in baseline %s: %s%s; if %s new, review and record %s with "
-                        "--update-baseline",
-                        missing, missing == 1 ? " is" : "s are", baseline, names, missing > 3 ? ", ..." : "",
-                        missing == 1 ? "it is" : "they are", missing == 1 ? "it" : "them"),
-           -1;
-}
-
-/* Prints every change against the baseline; SG_EXIT_FAIL when a case grew by more than threshold %. */
-static int report_icount(const char *baseline, const char *id, double threshold,
-                         const sg_icount_counts *base_counts, const sg_icount_counts *now)
-{
-    /* Stable report order: by name. */
-    size_t *order = sg_xrealloc(NULL, now->n * sizeof *order);
-    for (size_t i = 0; i < now->n; i++)
-        order[i] = i;
-    qsort_r(order, now->n, sizeof *order, cmp_idx_by_name, now->names);
-
-    printf("ci-check icount: %zu cases, build %s, baseline %s, threshold +%.2f%%\n", now->n, id, baseline,
-           threshold);
-#ifdef SIMDGRAD_INJECT_SLOWDOWN
-    printf("ci-check icount: NOTE this build has inject_slowdown=%s (CI self-test build)\n",
-           SIMDGRAD_INJECT_SLOWDOWN);
-#endif
-    size_t changed = 0, regressions = 0;
-    char first_bad[2048] = "";
-    int header = 0;
-    for (size_t o = 0; o < now->n; o++) {
-        const size_t i = order[o];
-        const long b = sg_icount_counts_find(base_counts, now->names[i]);
-        const char *verdict;
-        double pct = 0;
-        if (b < 0 || base_counts->ir[b] == now->ir[i]) { /* b < 0 cannot happen: check_coverage */
-            continue;
-        } else {
-            changed++;
-            pct = base_counts->ir[b]
-                      ? 100.0 * ((double)now->ir[i] - (double)base_counts->ir[b]) / (double)base_counts->ir[b]
-                      : INFINITY;
-            if (pct > threshold) {
-                verdict = "REGRESSION";
-                if (regressions++ < 8) {
-                    const size_t l = strlen(first_bad);
-                    snprintf(first_bad + l, sizeof first_bad - l, "%s%s", l ? ", " : "", now->names[i]);
-                }
-            } else {
-                verdict = pct < 0 ? "faster" : "within threshold";
-            }
-        }
-        if (!header++)
-            printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
-        printf("%-44s %14llu %14llu %+9.2f%%  %s\n", now->names[i], (unsigned long long)base_counts->ir[b],
-               (unsigned long long)now->ir[i], pct, verdict);
-    }
-    size_t missing = 0;
-    for (size_t i = 0; i < base_counts->n; i++)
-        if (sg_icount_counts_find(now, base_counts->names[i]) < 0) {
-            if (!header++)
-                printf("%-44s %14s %14s %10s  %s\n", "kernel", "baseline Ir", "now Ir", "change", "verdict");
-            printf("%-44s %14llu %14s %10s  %s\n", base_counts->names[i],
-                   (unsigned long long)base_counts->ir[i], "-", "", "not measured in this run");
-            missing++;
-        }
-    free(order);
-    printf("ci-check icount: %zu unchanged, %zu changed, %zu not measured; ", now->n - changed, changed,
-           missing);
-    if (regressions) {
-        printf("%zu REGRESSION(S) above +%.2f%%: %s%s\n", regressions, threshold, first_bad,
-               regressions > 8 ? ", ..." : "");
-        printf("ci-check icount: if the change is intended, run 'simdgrad ci-check --update-baseline' "
-               "and commit %s\n",
-               baseline);
-        return SG_EXIT_FAIL;
-    }
-    printf("no regression\n");
-    return SG_EXIT_OK;
-}
-
-/* The output is probed before measuring (a temporary file created and removed beside it), so an
-   unwritable --update-baseline target fails in a second, not after the whole run. */
-int sg_ci_probe_output(const char *path)
-{
-    sg_atomic_file f;
-    char err[PATH_MAX + 256];
-    if (sg_atomic_open(&f, path, err, sizeof err) != 0)
-        return sg_cli_error(CMD, "--update-baseline: %s", err), -1;
-    sg_atomic_abort(&f);
-    return 0;
-}
+static const sg_ci_gate icount_gate = {"icount", "Ir", 0, "--update-baseline"};
 
 /* The driver to run, or NULL after one line that says what this build can do instead: advising
    --update-baseline where there is no driver only leads to the same dead end. */
@@ -372,8 +246,8 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
     if (measure_icount(driver, reps, &now) == 0) {
         if (update)
             rc = write_icount_baseline(baseline, &now, reps) == 0 ? SG_EXIT_OK : SG_EXIT_USAGE;
-        else if (check_coverage(baseline, &base_counts, &now) == 0)
-            rc = report_icount(baseline, id, threshold, &base_counts, &now);
+        else if (sg_ci_check_coverage(&icount_gate, baseline, &base_counts, &now) == 0)
+            rc = sg_ci_report(&icount_gate, baseline, id, threshold, &base_counts, &now);
     }
     sg_icount_counts_free(&base_counts);
     sg_icount_counts_free(&now);

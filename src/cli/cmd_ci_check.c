@@ -1,7 +1,8 @@
 /* simdgrad ci-check: the performance-regression gate. This file parses the flags; the modes live in
  * ci_icount.c (--mode icount, the default: exact instruction counts under callgrind against
- * results/baseline/icount-<compiler>.json) and ci_time.c (--mode time: Google Benchmark repetitions
- * gated on the median change AND compare.py's Mann-Whitney U test).
+ * results/baseline/icount-<compiler>.json), ci_model.c (--mode model: llvm-mca cycles per iteration
+ * of the kernels' inner loops against results/baseline/model-llvm-<major>.json) and ci_time.c
+ * (--mode time: Google Benchmark repetitions gated on the median change AND compare.py's U test).
  * Exit codes: 0 no regression, 1 regression, 2 cannot compare (usage, missing tools/baseline,
  * baseline from another compiler/build type or machine, damaged files). Usage and gates: README.md,
  * "Performance regressions in CI"; which file does what: docs/ci-check-code.md. */
@@ -30,6 +31,12 @@ int sg_ci_icount_mode(const char *baseline_opt, double threshold, int update, co
     (void)baseline_opt, (void)threshold, (void)update, (void)driver, (void)reps;
     return no_ci_check();
 }
+int sg_ci_model_mode(const char *baseline_opt, double threshold, int update, const char *cpus,
+                     const char *kernel_rx)
+{
+    (void)baseline_opt, (void)threshold, (void)update, (void)cpus, (void)kernel_rx;
+    return no_ci_check();
+}
 int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int update, const char *bench,
                     const char *contender_opt, const char *filter, unsigned repetitions,
                     const char *compare_opt, int use_cpu, int quiet)
@@ -52,17 +59,20 @@ static int check_range(const char *flag, double v, double lo, double hi, bool wh
 int sg_cmd_ci_check(int argc, char **argv)
 {
     const char *mode = "icount", *baseline = NULL, *driver = NULL, *bench = NULL, *contender = NULL,
-               *filter = NULL, *compare = NULL, *metric = "real";
+               *filter = NULL, *compare = NULL, *metric = "real", *cpus = NULL, *kernel = NULL;
     double threshold = -1, alpha = 0.05, reps = 3, repetitions = 10;
     bool update = false, quiet = false;
     sg_arg args[] = {
-        {"--mode", SG_ARG_STRING, &mode, "icount|time  instruction counts (default) or wall clock", false},
+        {"--mode", SG_ARG_STRING, &mode,
+         "icount|model|time  instruction counts (default), llvm-mca cycle estimates or wall clock", false},
         {"--baseline", SG_ARG_STRING, &baseline,
          "FILE  baseline to compare against / to write (default for icount: "
-         "results/baseline/icount-<compiler>-<version>.json; time: required)",
+         "results/baseline/icount-<compiler>-<version>.json; model: "
+         "results/baseline/model-llvm-<major>.json; "
+         "time: required)",
          false},
-        {"--threshold", SG_ARG_DOUBLE, &threshold, "PCT  allowed growth (default 2 for icount, 5 for time)",
-         false},
+        {"--threshold", SG_ARG_DOUBLE, &threshold,
+         "PCT  allowed growth (default 2 for icount and model, 5 for time)", false},
         {"--update-baseline", SG_ARG_FLAG, &update, "measure and atomically replace the baseline", false},
         {"--reps", SG_ARG_DOUBLE, &reps, "N  icount: calls per case (default 3; counts are per call)", false},
         {"--driver", SG_ARG_STRING, &driver,
@@ -76,6 +86,9 @@ int sg_cmd_ci_check(int argc, char **argv)
          false},
         {"--alpha", SG_ARG_DOUBLE, &alpha, "P  time: U-test significance level (default 0.05)", false},
         {"--metric", SG_ARG_STRING, &metric, "real|cpu  time: gate on real (default) or CPU time", false},
+        {"--cpu", SG_ARG_STRING, &cpus, "NAME,...  model: the cores to compare (default: the baseline's)",
+         false},
+        {"--kernel", SG_ARG_STRING, &kernel, "REGEX  model: the kernels to compare (default: all)", false},
         {"--compare-py", SG_ARG_STRING, &compare,
          "PATH  time: Google Benchmark's compare.py (default /usr/share/benchmark/compare.py)", false},
         {"--quiet", SG_ARG_FLAG, &quiet,
@@ -84,7 +97,8 @@ int sg_cmd_ci_check(int argc, char **argv)
     const int pr =
         sg_args_parse(CMD, argc, argv, args, sizeof args / sizeof args[0],
                       "Performance-regression gate: instruction counts under callgrind (scalar, auto_avx2,\n"
-                      "avx2; valgrind hides AVX-512) or wall clock with compare.py's U test.\n"
+                      "avx2; valgrind hides AVX-512), llvm-mca cycle estimates of the kernels' inner loops\n"
+                      "(AVX-512, AVX2, NEON, SVE) or wall clock with compare.py's U test.\n"
                       "Exit: 0 no regression, 1 regression, 2 cannot compare (usage, tools, baseline).");
     if (pr == SG_ARGS_HELP)
         return SG_EXIT_OK;
@@ -95,8 +109,21 @@ int sg_cmd_ci_check(int argc, char **argv)
     if (check_range("--alpha", alpha, 1e-12, 1, false) || check_range("--reps", reps, 1, 1000, true) ||
         check_range("--repetitions", repetitions, 1, 10000, true))
         return SG_EXIT_USAGE;
+    const bool time_flags = contender || bench || filter || compare || strcmp(metric, "real");
+    if (strcmp(mode, "model") && (cpus || kernel))
+        return sg_cli_error(CMD, "--cpu/--kernel are for --mode model");
+    if (!strcmp(mode, "model")) {
+        if (time_flags)
+            return sg_cli_error(CMD,
+                                "--contender/--bench/--filter/--compare-py/--metric are for --mode time");
+        if (driver || args[4].seen)
+            return sg_cli_error(CMD, "--driver/--reps are for --mode icount");
+        if (sg_cli_validate_only)
+            return SG_EXIT_OK;
+        return sg_ci_model_mode(baseline, threshold < 0 ? 2.0 : threshold, update, cpus, kernel);
+    }
     if (!strcmp(mode, "icount")) {
-        if (contender || bench || filter || compare || strcmp(metric, "real"))
+        if (time_flags)
             return sg_cli_error(CMD,
                                 "--contender/--bench/--filter/--compare-py/--metric are for --mode time");
         if (sg_cli_validate_only)
@@ -113,5 +140,5 @@ int sg_cmd_ci_check(int argc, char **argv)
         return sg_ci_time_mode(baseline, threshold < 0 ? 5.0 : threshold, alpha, update, bench, contender,
                                filter, (unsigned)repetitions, compare, !strcmp(metric, "cpu"), quiet);
     }
-    return sg_cli_error(CMD, "--mode must be icount or time, got '%s'", mode);
+    return sg_cli_error(CMD, "--mode must be icount, model or time, got '%s'", mode);
 }

@@ -11,7 +11,7 @@ expect2() { # expect2 <grep pattern> <args...>
 run ci-check --help
 [ $rc -eq 0 ] && grep -q -- '--update-baseline' "$WORK/out" || fail "--help"
 expect2 "unknown option '--frobnicate'" ci-check --frobnicate
-expect2 "--mode must be icount or time" ci-check --mode wallclock
+expect2 "--mode must be icount, model or time" ci-check --mode wallclock
 expect2 "--threshold: expected a finite number" ci-check --threshold abc
 expect2 "--threshold wants a number" ci-check --threshold -1
 expect2 "--baseline needs a value" ci-check --baseline

@@ -1,6 +1,6 @@
 /* Fuzz target for ci-check's JSON readers (src/cli/ci_baseline.c): the input is one file as
- * `simdgrad ci-check` would read it — an instruction-count baseline, a Google Benchmark run (time-mode
- * baseline or contender) or compare.py's difference report — parsed by json-c and checked by each
+ * `simdgrad ci-check` would read it — an instruction-count or model baseline, a Google Benchmark run
+ * (time-mode baseline or contender) or compare.py's difference report — parsed by json-c and checked by each
  * validator in turn. Served through a memfd so sg_json_load's file checks run as for a real file.
  * Invariants: loading the file and parsing the bytes agree; every refusal is one non-empty line;
  * whatever is accepted can be written back and re-read unchanged (baseline counts exactly, any value
@@ -59,6 +59,32 @@ static void check_icount(json_object *root)
         free(text);
     }
     sg_icount_baseline_free(&b);
+}
+
+/* A model file (ci-check --mode model): an accepted one has estimates, each a positive number of
+   thousandths of a cycle within the documented bound, named <kernel>@<core> of its own lists. */
+static void check_model(json_object *root)
+{
+    char err[1024] = "";
+    sg_model_baseline m;
+    const int rc = sg_model_baseline_parse(root, "baseline fuzz.json", &m, err, sizeof err);
+    check_reason(rc, err, "model baseline");
+    if (rc == 0) {
+        if (m.millicycles.n == 0 || m.llvm_major == 0 || !m.llvm_mca) {
+            fprintf(stderr, "accepted model baseline without estimates or version\n");
+            abort();
+        }
+        for (size_t i = 0; i < m.millicycles.n; i++) {
+            const char *at = strrchr(m.millicycles.names[i], '@');
+            if (!at || m.millicycles.ir[i] == 0 || m.millicycles.ir[i] > 1000000000u ||
+                sg_icount_counts_find(&m.cores, at + 1) < 0) {
+                fprintf(stderr, "accepted model case '%s' = %llu\n", m.millicycles.names[i],
+                        (unsigned long long)m.millicycles.ir[i]);
+                abort();
+            }
+        }
+    }
+    sg_model_baseline_free(&m);
 }
 
 static void check_time(json_object *root)
@@ -124,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
 
     check_icount(root);
+    check_model(root);
     check_time(root);
     json_object_put(root);
     return 0;

@@ -8,6 +8,8 @@ usage: test_model.py TOOL SIMDGRAD BUILD_DIR CASE
                 JSON has the same cases, each with cycles > 0 and a bottleneck
   unknown-cpu   an unknown --cpu is one stderr line, nothing on stdout, exit 2
   deterministic two runs give byte-identical JSON
+  gate          ci-check --mode model passes against a baseline the model wrote for this build and
+                flags the one case made 10% cheaper in it (exit 1)
 Exit 77 (skipped) when llvm-mca or llvm-objdump is missing: the model needs LLVM, the library does not.
 """
 import importlib.util
@@ -134,6 +136,39 @@ def case_deterministic(tool, simdgrad, build):
     return 0
 
 
+def case_gate(tool, simdgrad, build):
+    """ci-check --mode model with the real tool on this build's objects, against a baseline the model
+    just wrote for the same cores and kernels: nothing changed (exit 0); the same baseline with one
+    loop 10% cheaper: exit 1 naming exactly that case."""
+    isa = "avx512" if "avx512" in built_x86_isas(tool, build) else "avx2"
+    if isa not in built_x86_isas(tool, build):
+        print("SKIP: no x86 kernel objects in this build")
+        return SKIP
+    sel = ["--cpu", "skylake-avx512,znver3", "--kernel", f"^{isa}/(relu|matmul.rows)"]
+    victim = f"{isa}/relu@skylake-avx512"
+    with tempfile.TemporaryDirectory() as d:
+        base = os.path.join(d, "b.json")
+        p = run_model(simdgrad, sel + ["--json", base])
+        if p.returncode != 0:
+            fail(f"simdgrad model: exit {p.returncode}: {p.stderr.strip()}")
+        g = subprocess.run([simdgrad, "ci-check", "--mode", "model", "--baseline", base] + sel,
+                           capture_output=True, text=True, timeout=600)
+        print(g.stdout + g.stderr)
+        if g.returncode != 0 or " 0 changed, 0 not measured; no regression" not in g.stdout:
+            fail(f"the gate against this build's own model: exit {g.returncode}")
+        doc = json.load(open(base))
+        doc["cycles_per_iteration"][victim] = round(doc["cycles_per_iteration"][victim] * 0.9, 3)
+        json.dump(doc, open(base, "w"))
+        g = subprocess.run([simdgrad, "ci-check", "--mode", "model", "--baseline", base] + sel,
+                           capture_output=True, text=True, timeout=600)
+        print(g.stdout + g.stderr)
+        flagged = [line.split()[0] for line in g.stdout.splitlines() if line.endswith("REGRESSION")]
+        if g.returncode != 1 or flagged != [victim]:
+            fail(f"a baseline 10% below {victim}: exit {g.returncode}, flagged {flagged}")
+    print(f"gate: passes on this build, flags {victim} against a 10% cheaper baseline")
+    return 0
+
+
 def main():
     tool_path, simdgrad, build, case = sys.argv[1:5]
     tool = load_tool(tool_path)
@@ -144,7 +179,7 @@ def main():
         return SKIP
     os.environ.setdefault("SIMDGRAD_MODEL_TOOL", tool_path)
     return {"extractor": case_extractor, "table": case_table, "unknown-cpu": case_unknown_cpu,
-            "deterministic": case_deterministic}[case](tool, simdgrad, build)
+            "deterministic": case_deterministic, "gate": case_gate}[case](tool, simdgrad, build)
 
 
 if __name__ == "__main__":

@@ -500,6 +500,9 @@ def parse_args(argv):
     ap.add_argument("--compare", metavar="ISA_A,ISA_B", action="append", default=[],
                     help="also print ISA_B vs ISA_A per core and kernel pair (neon,sve or avx2,avx512; repeatable)")
     ap.add_argument("--list-kernels", action="store_true", help="print the kernel names and exit")
+    ap.add_argument("--llvm-version", action="store_true",
+                    help="print the version of the llvm-mca that would be used and exit (ci-check --mode model "
+                         "picks its baseline, model-llvm-<major>.json, by it)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel llvm-mca runs (default 2)")
     return ap.parse_args(argv)
 
@@ -509,6 +512,9 @@ def main(argv):
     if a.list_kernels:
         for k in KERNELS:
             print(f"{k['name']:30} {k['serves']}")
+        return 0
+    if a.llvm_version:
+        print(find_llvm(a.llvm_mca)[2])
         return 0
     try:
         krx = re.compile(a.kernel) if a.kernel else None
