@@ -30,7 +30,8 @@ static inline __m256 relu8(__m256 v)
 
 static inline __attribute__((always_inline)) void relu_body(size_t n, const float *x, float *y, int large)
 {
-    size_t i = 0, chain = 0;
+    size_t i = 0;
+    SG_INJECT_CHAIN_VAR(chain); /* CI self-test hook only, see simd/inject_hot.h */
     if (large) {
         /* Peel up to 7 elements so the main loop's stores are 32-byte aligned: a misaligned ymm store
            crosses a cache line every other time (measured +15-30% in L1 for y not 32-byte aligned),

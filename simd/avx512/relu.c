@@ -24,7 +24,7 @@ void sg_avx512_relu(size_t n, const float *x, float *y)
             i = head;
         }
     }
-    size_t chain = 0; /* CI self-test hook only, see simd/inject_hot.h */
+    SG_INJECT_CHAIN_VAR(chain); /* CI self-test hook only, see simd/inject_hot.h */
     for (; i + 64 <= n; i += 64) {
         SG_INJECT_HOT(relu, chain);
         const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
