@@ -304,7 +304,7 @@ static int is_number(json_object *v);
 void sg_model_baseline_free(sg_model_baseline *b)
 {
     free(b->llvm_mca);
-    for (size_t i = 0; i < b->compilers.n; i++)
+    for (size_t i = 0; b->compiler_names && i < b->compilers.n; i++) /* NULL: refused before the names */
         free(b->compiler_names[i]);
     free(b->compiler_names);
     sg_icount_counts_free(&b->compilers);
