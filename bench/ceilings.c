@@ -1,9 +1,11 @@
 /* Measured ceilings (the likwid-bench idea): peak FMA throughput per ISA and streaming
  * bandwidth per working-set level for the three access patterns the kernels use. The loops
  * live in ISA-flagged files; this file only registers and times them. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sg_config.h"
 #include "sgb.h"
@@ -14,6 +16,7 @@ const char *const sgb_bw_names[SGB_BW_PATTERNS] = {"read", "copy", "add"};
 #if SIMDGRAD_HAVE_AVX2
 double sgb_avx2_fma_scalar(int64_t iters);
 double sgb_avx2_fma_ymm(int64_t iters);
+double sgb_avx2_fma_latency(int64_t iters);
 float sgb_avx2_read(size_t n, const float *a);
 void sgb_avx2_copy(size_t n, const float *a, float *b);
 void sgb_avx2_add(size_t n, const float *a, const float *b, float *c);
@@ -23,6 +26,7 @@ void sgb_avx2_add_nt(size_t n, const float *a, const float *b, float *c);
 #if SIMDGRAD_HAVE_NEON
 double sgb_neon_fma_scalar(int64_t iters);
 double sgb_neon_fma_q(int64_t iters);
+double sgb_neon_fma_latency(int64_t iters);
 float sgb_neon_read(size_t n, const float *a);
 void sgb_neon_copy(size_t n, const float *a, float *b);
 void sgb_neon_add(size_t n, const float *a, const float *b, float *c);
@@ -180,4 +184,57 @@ void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask)
         return;
     }
     register_bw(t, quick, level_mask, false);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best (shortest) seconds per unit of fn(iters)'s return value over a few runs. */
+static double best_seconds_per(sgb_fma_fn fn, int64_t iters)
+{
+    double best = 0;
+    for (int r = 0; r < 7; r++) {
+        const double t0 = now_seconds(), units = fn(iters), t = (now_seconds() - t0) / units;
+        if (r == 0 || t < best)
+            best = t;
+    }
+    return best;
+}
+
+const sgb_fma_timing *sgb_fma_timing_get(void)
+{
+    static sgb_fma_timing t;
+    static bool done;
+    if (done)
+        return &t;
+    done = true;
+#if SIMDGRAD_HAVE_AVX2
+    if (sg_isa_available(SG_ISA_AVX2)) {
+        /* 2^17 chained FMAs (about 0.2 ms) per run; 2^15 rounds of the 12-chain peak loop (it returns flops).
+         */
+        t = (sgb_fma_timing){best_seconds_per(sgb_avx2_fma_latency, 1 << 14),
+                             1.0 / (16.0 * best_seconds_per(sgb_avx2_fma_ymm, 1 << 15)), 8, "avx2"};
+        return &t;
+    }
+#endif
+#if SIMDGRAD_HAVE_NEON
+    t = (sgb_fma_timing){best_seconds_per(sgb_neon_fma_latency, 1 << 14),
+                         1.0 / (8.0 * best_seconds_per(sgb_neon_fma_q, 1 << 15)), 4, "neon"};
+#endif
+    return &t;
+}
+
+double sgb_matmul_bound_seconds(size_t m, size_t n, size_t k)
+{
+    const sgb_fma_timing *t = sgb_fma_timing_get();
+    if (!(t->latency_s > 0) || !(t->vec_per_s > 0))
+        return 0;
+    const double chain = t->latency_s * (double)k;
+    const double vecs = (double)((m * n + (size_t)t->lanes - 1) / (size_t)t->lanes) * (double)k;
+    const double through = vecs / t->vec_per_s;
+    return chain > through ? chain : through;
 }

@@ -75,6 +75,27 @@ double sgb_avx2_fma_ymm(int64_t iters)
     return 2.0 * 12 * 8 * (double)iters;
 }
 
+/* FMA latency: ONE chain of dependent ymm FMAs (the shape of every matmul output under the contract),
+   eight per round in asm so neither loop overhead nor the compiler can shorten it. Returns the FMAs done. */
+#define SGB_FMA_PS(c) __asm__("vfmadd213ps %[a], %[m], %[acc]" : [acc] "+x"(c) : [m] "x"(m), [a] "x"(a))
+double sgb_avx2_fma_latency(int64_t iters)
+{
+    const __m256 m = _mm256_set1_ps(SGB_MUL), a = _mm256_set1_ps(SGB_ADD);
+    __m256 c = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < iters; i++) {
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+        SGB_FMA_PS(c);
+    }
+    sgb_avx2_sink = _mm256_cvtss_f32(c);
+    return 8.0 * (double)iters;
+}
+
 /* Streaming loops, unrolled to 64 bytes x 2 per iteration so the loop is never the limit:
    n is a multiple of 16 (sgb_elems_for); a 16-float remainder is handled once. */
 float sgb_avx2_read(size_t n, const float *a)

@@ -93,3 +93,15 @@ void sgb_neon_add(size_t n, const float *a, const float *b, float *c)
         vst1q_f32(c + i + 12, vaddq_f32(vld1q_f32(a + i + 12), vld1q_f32(b + i + 12)));
     }
 }
+
+/* FMA latency: one chain of dependent 128-bit fmla, eight per round. Returns the FMAs done. */
+double sgb_neon_fma_latency(int64_t iters)
+{
+    const float32x4_t m = vdupq_n_f32(SGB_MUL), a = vdupq_n_f32(SGB_ADD);
+    float32x4_t c = vdupq_n_f32(1.0f);
+    for (int64_t i = 0; i < iters; i++)
+        for (int j = 0; j < 8; j++)
+            __asm__("fmla %0.4s, %1.4s, %2.4s" : "+w"(c) : "w"(m), "w"(a));
+    sgb_neon_sink = vgetq_lane_f32(c, 0);
+    return 8.0 * (double)iters;
+}

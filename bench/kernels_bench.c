@@ -98,6 +98,14 @@ static void run_matmul(sgb_state *st, void *p)
             c->impl->k.matmul(c->ta, c->tb, m, n, k, a, lda, b, ldb, out, n);
     sgb_counters(st, c->meta, (double)(m * n));
     sgb_counter_roofline(st, c->meta, c->impl->peak);
+    /* The training shapes: the time of a call against the contract's bound (sgb_matmul_bound_seconds).
+       Calls here are independent, so a chain-bound shape can overlap one call with the next. */
+    for (size_t i = 0; i < sgb_train_shape_count; i++) {
+        const sgb_shape *s = &sgb_train_shapes[i];
+        const double bound = sgb_matmul_bound_seconds(m, n, k);
+        if (s->ta == c->ta && s->tb == c->tb && s->m == m && s->n == n && s->k == k && bound > 0)
+            sgb_counter_ratio(st, "x_bound", bound);
+    }
     free(a);
     free(b);
     free(out);

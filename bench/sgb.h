@@ -67,6 +67,20 @@ typedef struct sgb_ceiling_isa {
 } sgb_ceiling_isa;
 /* The FMA peaks, and the bandwidths at the levels in level_mask (bit l: level l; sgb_plan_levels). */
 void sgb_register_ceilings(const sgb_topo *t, bool quick, unsigned level_mask);
+/* The FMA timings a matmul's latency bound is made of, measured once on first call (best of several
+   short runs, a few ms in all) with the widest vector FMA this file times: latency_s, the seconds of
+   one FMA in a dependent chain; vec_per_s, independent vector FMAs per second (the peak); lanes, floats
+   per vector. latency_s is 0 when this CPU has none of them. */
+typedef struct sgb_fma_timing {
+    double latency_s, vec_per_s;
+    int lanes;
+    const char *isa;
+} sgb_fma_timing;
+const sgb_fma_timing *sgb_fma_timing_get(void);
+/* The shortest time the contract allows one m×n×k matmul: each of the m·n outputs is a chain of k
+   dependent FMAs (latency_s·k), and they need at least ceil(m·n/lanes)·k vector FMAs (at vec_per_s);
+   the larger of the two. 0 without a timing. */
+double sgb_matmul_bound_seconds(size_t m, size_t n, size_t k);
 /* The L2, L3 and DRAM bandwidth ceilings once more (names end in /rerun:1), registered last: the
    summary keeps the best of both passes, so a burst of load from the other tenants at one moment
    does not set the ceiling. Only the levels in level_mask; nothing in quick runs. */

@@ -177,6 +177,12 @@ void sgb_counter_rate_value(sgb_state *st, const char *name, double per_iteratio
     sgb_counter_rate(st, name, per_iteration);
 }
 
+void sgb_counter_ratio(sgb_state *st, const char *name, double per_iteration)
+{
+    S(st).counters[name] = benchmark::Counter(per_iteration, benchmark::Counter::kIsIterationInvariantRate |
+                                                                 benchmark::Counter::kInvert);
+}
+
 void sgb_counter(sgb_state *st, const char *name, double value) { S(st).counters[name] = value; }
 
 void sgb_bytes_processed(sgb_state *st, double per_iteration)

@@ -40,6 +40,9 @@ void sgb_counter_rate(sgb_state *st, const char *name, double per_iteration);
    (roofline=8.49891m/s). For FLOP/cycle (per_iteration = FLOPs / clock Hz) and roofline_%
    (per_iteration = roofline seconds, scale 100). A name keeps the scale it was first given. */
 void sgb_counter_rate_value(sgb_state *st, const char *name, double per_iteration, double scale);
+/* A counter reported as seconds per iteration / per_iteration: the time against a bound of per_iteration
+   seconds (e.g. "x_bound": 1.0 at the bound, 2.0 at twice it). */
+void sgb_counter_ratio(sgb_state *st, const char *name, double per_iteration);
 /* A plain counter, reported as is (e.g. a flag or a size). */
 void sgb_counter(sgb_state *st, const char *name, double value);
 /* Google Benchmark's standard bytes_per_second / items_per_second, from per-iteration amounts; call

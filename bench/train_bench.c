@@ -1,7 +1,10 @@
 /* The training task itself (src/train.c) per ISA: one whole step (forward, backward, update)
  * and the 200-step run `simdgrad train` does, on its default data (random, N=4, D=2+bias,
  * H=30, O=1, seed 0, lr 0.002). sg_train_run allocates its buffers per call, so the one-step
- * figure includes those few mallocs; the 200-step run amortises them. */
+ * figure includes those few mallocs; the 200-step run amortises them (counter ns_per_step).
+ * train/ runs each step through the table's own train_step where it has one (fused for this shape on
+ * AVX2), train_unfused/ makes the seven kernel calls; train_gemms/ times the five products of a step
+ * alone, chained, against the sum of their contract bounds (x_bound, bench/ceilings.c). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +15,7 @@ typedef struct tctx {
     const sgb_meta *meta;
     const sgb_impl *impl;
     size_t steps;
+    bool unfused; /* sg_train_run_unfused: the seven calls even where the table has its own train_step */
 } tctx;
 
 static sg_train_data data;
@@ -27,7 +31,8 @@ static void run_train(sgb_state *st, void *p)
     sg_train_result r;
     char err[128];
     while (sgb_keep_running_batch(st, 1)) {
-        if (sg_train_run(&c->impl->k, &data, 1.0f, c->steps, 0.002f, &r, err, sizeof err) != 0) {
+        if ((c->unfused ? sg_train_run_unfused : sg_train_run)(&c->impl->k, &data, 1.0f, c->steps, 0.002f, &r,
+                                                               err, sizeof err) != 0) {
             sgb_skip(st, err);
             return;
         }
@@ -35,6 +40,42 @@ static void run_train(sgb_state *st, void *p)
     }
     sgb_counters(st, c->meta, (double)c->steps);
     sgb_counter_roofline(st, c->meta, c->impl->peak);
+    sgb_counter_ratio(st, "ns_per_step", 1e-9 * (double)c->steps);
+}
+
+/* The five products of one step (sgb_train_shapes), each fed by the one before as in training (h stands
+   for h_relu, y_pred for g, grad_h_relu for grad_h), and the next round's first product waits for this
+   round's last: x[0] = x0 + grad_w1[0]·0 is x0 again, but only once grad_w1[0] exists. So rounds do not
+   overlap, and the time per round is the chain of the five calls, against the sum of their bounds. */
+static void run_gemms(sgb_state *st, void *p)
+{
+    const tctx *c = p;
+    if (!data_ok) {
+        sgb_skip(st, "training data could not be built");
+        return;
+    }
+    const sg_kernels *k = &c->impl->k;
+    float x[4 * 3], h[4 * 30], yp[4], gw2[30], ghr[4 * 30], gw1[3 * 30];
+    for (size_t i = 0; i < 12; i++)
+        x[i] = data.x[i];
+    const float x0 = x[0];
+    double bound = 0;
+    for (size_t i = 0; i < sgb_train_shape_count; i++)
+        bound +=
+            sgb_matmul_bound_seconds(sgb_train_shapes[i].m, sgb_train_shapes[i].n, sgb_train_shapes[i].k);
+    while (sgb_keep_running_batch(st, 64))
+        for (int r = 0; r < 64; r++) {
+            k->matmul(SG_NO_TRANS, SG_NO_TRANS, 4, 30, 3, x, 3, data.w1, 30, h, 30);
+            k->matmul(SG_NO_TRANS, SG_NO_TRANS, 4, 1, 30, h, 30, data.w2, 1, yp, 1);
+            k->matmul(SG_TRANS, SG_NO_TRANS, 30, 1, 4, h, 30, yp, 1, gw2, 1);
+            k->matmul(SG_NO_TRANS, SG_TRANS, 4, 30, 1, yp, 1, data.w2, 1, ghr, 30);
+            k->matmul(SG_TRANS, SG_NO_TRANS, 3, 30, 4, x, 3, ghr, 30, gw1, 30);
+            x[0] = x0 + gw1[0] * 0.0f;
+        }
+    sgb_counters(st, c->meta, 0);
+    if (bound > 0)
+        sgb_counter_ratio(st, "x_bound", bound);
+    sgb_counter(st, "bound_ns", bound * 1e9);
 }
 
 void sgb_register_train(void)
@@ -49,6 +90,25 @@ void sgb_register_train(void)
         step_flops += 2.0 * sgb_train_shapes[i].m * sgb_train_shapes[i].n * sgb_train_shapes[i].k;
     const sgb_impl *impls;
     const size_t ni = sgb_impls(&impls);
+    for (size_t i = 0; i < ni; i++) {
+        tctx *c = sgb_ctx_alloc(sizeof *c);
+        c->impl = &impls[i];
+        c->meta = sgb_meta_add("train_gemms", impls[i].name, "", step_flops, 0, -1, SGB_BW_ADD);
+        sgb_register_meta(c->meta, run_gemms, c, 0, NULL, NULL);
+    }
+    /* The step as seven calls, where train/ uses the table's own train_step (the fused one on ISAs that
+       have it): the same run, so the two compare within one bench run. */
+    for (size_t i = 0; i < ni; i++) {
+        tctx *c = sgb_ctx_alloc(sizeof *c);
+        c->impl = &impls[i];
+        c->steps = 200;
+        c->unfused = true;
+        c->meta =
+            sgb_meta_add("train_unfused", impls[i].name, "steps:200", step_flops * 200.0, 0, -1, SGB_BW_ADD);
+        const char *names[] = {"steps"};
+        const int64_t values[] = {200};
+        sgb_register_meta(c->meta, run_train, c, 1, names, values);
+    }
     static const size_t steps[] = {1, 200};
     for (int s = 0; s < 2; s++) {
         for (size_t i = 0; i < ni; i++) {

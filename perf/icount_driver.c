@@ -181,7 +181,7 @@ static __attribute__((noinline)) void measure_matmuls(const char *label, const s
     }
 }
 
-static __attribute__((noinline)) void measure_train_step(const char *label, const sg_kernels *k)
+static __attribute__((noinline)) void measure_train_kernels(const char *label, const sg_kernels *k)
 {
     char name[128];
     snprintf(name, sizeof name, "train_step/%s", label);
@@ -197,7 +197,7 @@ static void run_isa(const char *label, const sg_kernels *k)
                 measure_eltwise(d, label, k, eltwise_sizes[i]);
         }
     measure_matmuls(label, k);
-    measure_train_step(label, k);
+    measure_train_kernels(label, k);
 }
 
 /* The auto-vectorized reference of each ISA built here (top-level meson.build: sg_auto_<isa>_table). */

@@ -67,6 +67,17 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
  *                to the binary16 subnormal grid (multiples of 2^-24, 2^-25 and less to ±0);
  *                |x| >= 65520 to ±inf; NaN keeps its sign and top 10 payload bits and becomes
  *                quiet. y may equal x.
+ *     train_step one gradient-descent step of the training task (src/train.h), the seven kernel calls
+ *                and the update as one call: x n×d, y n×o, w1 d×h, w2 h×o (row-major, contiguous);
+ *                h = x·w1, hr = relu(h), yp = hr·w2 (matmul NN); *loss = the sum over i in row-major
+ *                order of (yp[i]−y[i])² (loss = loss + diff·diff, from +0, two roundings each);
+ *                counts[0] = entries of h equal to ±0. When !(loss <= max_loss) it stops there
+ *                (counts[1] = 0, weights untouched). Else g = 2·(yp−y), grad_w2 = hrᵀ·g (TN),
+ *                grad_hr = g·w2ᵀ (NT), counts[1] = entries with h == ±0 and grad_hr != 0 (NaN
+ *                included), grad_h = relu_grad(h, grad_hr, grad_at_zero), grad_w1 = xᵀ·grad_h (TN), then
+ *                w1 = w1 − lr·grad_w1 and w2 = w2 − lr·grad_w2 (product rounded, then difference).
+ *                work holds SG_TRAIN_STEP_WORK(n, d, h, o) floats (scratch; a fused path for a
+ *                shape that fits in registers may not touch it). x, y, w1, w2, work do not overlap.
  *   args    the parameter names in order (generic wrappers forward a call with them);
  *   work    elementary operations of one call, an expression of the parameters (CI's injected
  *           slowdown scales with it).
@@ -86,12 +97,20 @@ typedef enum sg_trans { SG_NO_TRANS, SG_TRANS } sg_trans;
       (size_t n, const uint8_t *mask, const float *y, const float *dy, float *dx, float grad_at_zero),       \
       (n, mask, y, dy, dx, grad_at_zero), n)                                                             \
     X(ctx, round_bf16, (size_t n, const float *x, float *y), (n, x, y), n)                                   \
-    X(ctx, round_fp16, (size_t n, const float *x, float *y), (n, x, y), n)
+    X(ctx, round_fp16, (size_t n, const float *x, float *y), (n, x, y), n)                                   \
+    X(ctx, train_step,                                                                                       \
+      (size_t n, size_t d, size_t h, size_t o, const float *x, const float *y, float *w1, float *w2,         \
+       float lr, float grad_at_zero, float max_loss, float *work, float *loss, uint64_t *counts),             \
+      (n, d, h, o, x, y, w1, w2, lr, grad_at_zero, max_loss, work, loss, counts), n * h * (2 * d + 3 * o + 3))
 /* clang-format on */
 /* The rows above carry a context argument (ctx) for generators that need one, such as a symbol
    prefix; SG_FAMILY_LIST(X) is the same list for X(name, params, args, work). */
 #define SG_FAMILY_LIST(X)                              SG_FAMILY_ROWS(SG_FAMILY_NO_CTX_, X)
 #define SG_FAMILY_NO_CTX_(X, name, params, args, work) X(name, params, args, work)
+
+/* Scratch floats train_step needs: h, relu(h), grad_h (n×h each), y_pred and g (n×o each), grad_w1,
+   grad_w2 and the lr·grad product (d×h + h×o, twice). */
+#define SG_TRAIN_STEP_WORK(n, d, h, o) (3 * (n) * (h) + 2 * (n) * (o) + 2 * ((d) * (h) + (h) * (o)))
 
 /* relu_mask's per-element codes: NEG is 0 so an all-zero mask means "every h < 0". */
 typedef enum sg_mask_code {

@@ -200,6 +200,15 @@ static const float *operand(const sg_kernels *k, sg_precision p, const float *sr
     return dst;
 }
 
+/* Whether a run hands each step to k->train_step: only when the table has a step of its own. The
+   reference's (what a table that does not implement the family holds) calls the reference kernels
+   directly, which would bypass the table's matmul/relu/relu_grad: a table with vector kernels but no
+   step of its own, or a test's table with one kernel replaced, must run the seven calls. */
+static bool own_step(const sg_kernels *k)
+{
+    return k->train_step != sg_kernels_get(SG_ISA_SCALAR)->train_step;
+}
+
 int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_train_opts *opt,
                       sg_train_result *r, char *err, size_t err_len)
 {
@@ -225,13 +234,18 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
     float *scratch = malloc((dh > ho ? dh : ho) * sizeof(float));
     /* Rounded operands (reduced precision only): one buffer per matmul operand. */
     float *qbuf = q ? malloc((nd + dh + nh + ho + no + nh) * sizeof(float)) : NULL;
+    /* The fused step (simdgrad.h, train_step) for plain f32 runs. Beyond a small step the calls' overhead
+       is lost in their work, and the step's scratch would double what the size check accounted for. */
+    const bool fused = !opt->unfused && !masked && !q && own_step(k) &&
+                       SG_TRAIN_STEP_WORK(n, d, hd, o) <= SG_TRAIN_FUSED_MAX_WORK;
+    float *work = fused ? malloc(SG_TRAIN_STEP_WORK(n, d, hd, o) * sizeof(float)) : NULL;
     r->loss = malloc(steps * sizeof(float));
     r->w1 = malloc(dh * sizeof(float));
     r->w2 = malloc(ho * sizeof(float));
     r->updates = malloc(steps * sizeof(uint64_t));
     int rc = 0;
-    if (!h || !hr || !ghr || !mask || !yp || !g || !gw1 || !gw2 || !scratch || (q && !qbuf) || !r->loss ||
-        !r->w1 || !r->w2 || !r->updates) {
+    if (!h || !hr || !ghr || !mask || !yp || !g || !gw1 || !gw2 || !scratch || (q && !qbuf) ||
+        (fused && !work) || !r->loss || !r->w1 || !r->w2 || !r->updates) {
         sg_train_result_free(r);
         snprintf(err, err_len, "out of memory");
         rc = -1;
@@ -246,6 +260,26 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
     memcpy(w2, t->w2, ho * sizeof(float));
     const float *x = operand(k, prec, t->x, xq, nd); /* x never changes: rounded once */
     for (size_t s = 0; s < steps; s++) {
+        if (fused) { /* the same step as the calls below, in one call; the same facts from its counts */
+            uint64_t counts[2];
+            k->train_step(n, d, hd, o, x, t->y, w1, w2, lr, g0, SG_TRAIN_MAX_LOSS, work, &r->loss[s], counts);
+            const float loss = r->loss[s];
+            r->zeros += counts[0];
+            if (counts[0] && r->first_zero == SG_TRAIN_NEVER)
+                r->first_zero = s;
+            if (!(loss <= SG_TRAIN_MAX_LOSS)) {
+                r->diverged = true;
+                r->blowup = loss != loss          ? SG_BLOWUP_NAN
+                            : loss - loss != 0.0f ? SG_BLOWUP_INF
+                                                  : SG_BLOWUP_BOUND;
+                r->steps = s + 1;
+                break;
+            }
+            r->effective_zeros += counts[1];
+            if (counts[1] && r->first_effective == SG_TRAIN_NEVER)
+                r->first_effective = s;
+            goto updated;
+        }
         /* Forward: h = x·w1, h_relu = relu(h), y_pred = h_relu·w2. */
         const float *w1o = operand(k, prec, w1, w1q, dh), *w2o = operand(k, prec, w2, w2q, ho);
         k->matmul(SG_NO_TRANS, SG_NO_TRANS, n, hd, d, x, d, w1o, hd, h, hd);
@@ -301,6 +335,7 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
         k->matmul(SG_TRANS, SG_NO_TRANS, d, hd, n, x, d, ghro, hd, gw1, hd);
         sgd_update(w1, gw1, scratch, dh, lr);
         sgd_update(w2, gw2, scratch, ho, lr);
+    updated:;
         uint64_t lane[4] = {0xcbf29ce484222325u, 0xcbf29ce484222325u ^ 1, 0xcbf29ce484222325u ^ 2,
                             0xcbf29ce484222325u ^ 3};
         uint64_t bad = 0;
@@ -334,6 +369,7 @@ out:
     free(gw2);
     free(scratch);
     free(qbuf);
+    free(work);
     return rc;
 }
 
@@ -341,6 +377,13 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
                  sg_train_result *r, char *err, size_t err_len)
 {
     const sg_train_opts o = {.g0 = g0, .steps = steps, .lr = lr};
+    return sg_train_run_opts(k, t, &o, r, err, err_len);
+}
+
+int sg_train_run_unfused(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
+                         sg_train_result *r, char *err, size_t err_len)
+{
+    const sg_train_opts o = {.g0 = g0, .steps = steps, .lr = lr, .unfused = true};
     return sg_train_run_opts(k, t, &o, r, err, err_len);
 }
 

@@ -74,6 +74,7 @@ typedef struct sg_train_opts {
        NULL: none. */
     void (*progress)(void *user, size_t steps_done);
     void *progress_user;
+    bool unfused; /* the seven kernel calls per step even where the table has its own train_step */
 } sg_train_opts;
 
 /* 0 when the sizes are non-zero and one run fits SG_TRAIN_MAX_BYTES, else -1 with a reason. */
@@ -104,8 +105,17 @@ int sg_train_xor(sg_train_data *t, size_t h, uint64_t seed, char *err, size_t er
  */
 int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                  sg_train_result *r, char *err, size_t err_len);
-/* The same with the stored-mask backward pass: the forward relu_mask records a 2-bit code per
-   element and relu_grad_mask reads it (and h_relu) instead of h. Bit-identical to sg_train_run. */
+/* sg_train_run hands each step to the table's own train_step (one call: the seven kernel calls and the
+   update, fused for the task's shape on ISAs that have a fused path) when the table has one and the step
+   is small (its scratch, SG_TRAIN_STEP_WORK, at most SG_TRAIN_FUSED_MAX_WORK floats) and the run is plain
+   f32, else makes the seven calls itself; sg_train_run_unfused (sg_train_opts.unfused) always makes the
+   calls. The results, facts included, are bit-identical. */
+#define SG_TRAIN_FUSED_MAX_WORK 16384 /* floats of train_step scratch (64 KiB) up to which runs use it */
+int sg_train_run_unfused(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
+                         sg_train_result *r, char *err, size_t err_len);
+/* The same with the stored-mask backward pass (always the separate calls): the forward relu_mask records a
+   2-bit code per element and relu_grad_mask reads it (and h_relu) instead of h. Bit-identical to
+   sg_train_run. */
 int sg_train_run_masked(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                         sg_train_result *r, char *err, size_t err_len);
 /* The general form: both of the above are this with precision f32. */

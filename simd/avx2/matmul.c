@@ -281,8 +281,35 @@ static const sg_gemm_isa gemm = {
     .cols_below = 4,
 };
 
+/* Everything else, out of line: the driver's frame holds the 16 KiB transpose buffer of the unpacked NT
+   path, which the small shapes below then never pay for (nor for the spills of the whole driver). */
+static __attribute__((noinline)) void general(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k,
+                                              const float *a, size_t lda, const float *b, size_t ldb,
+                                              float *c, size_t ldc)
+{
+    sg_gemm_matmul(&gemm, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+/* Shapes up to 64 in every dimension (the training task's five among them) never take the packed path
+   (m·n·k < pack_min_mnk), so they go straight to the unpacked kernels the driver would pick: the
+   training step's products cost 25-45 ns a call through the driver, most of it its entry. */
 void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)
 {
-    sg_gemm_matmul(&gemm, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    if (m && n && k && m <= 64 && n <= 64 && k <= 64) {
+        /* k = 1 and a transposed B with unit row stride: op(B) is one contiguous row, exactly as when B
+           is not transposed, so it needs no transpose into a buffer (the training task's NT 4x30x1). */
+        if (tb == SG_TRANS && k == 1 && ldb == 1)
+            tb = SG_NO_TRANS;
+        const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+        if (ta == SG_TRANS && n < gemm.cols_below && m > n) {
+            direct_cols(m, n, k, a, lda, b, tb == SG_NO_TRANS ? ldb : 1, tb == SG_NO_TRANS ? 1 : ldb, c, ldc);
+            return;
+        }
+        if (tb == SG_NO_TRANS) {
+            direct_rows(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
+            return;
+        }
+    }
+    general(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }

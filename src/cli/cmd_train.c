@@ -32,6 +32,7 @@ typedef struct options {
     bool mask;    /* the stored-mask backward pass (relu_mask / relu_grad_mask) */
     bool rounded; /* --precision other than f32 (rounded operand copies, for the memory limit) */
     bool quiet;   /* no progress line */
+    bool unfused; /* the seven kernel calls per step instead of the ISA's train_step */
 } options;
 
 /* The progress line of a long training (src/progress.h): steps of all runs done so far. */
@@ -489,6 +490,8 @@ int sg_cmd_train(int argc, char **argv)
          "backward pass from relu_mask's 2-bit codes instead of h (bit-identical results)", false},
         {"--quiet", SG_ARG_FLAG, &o.quiet,
          "no progress line on stderr (shown when stderr is a terminal, after the first second)", false},
+        {"--unfused", SG_ARG_FLAG, &o.unfused,
+         "seven kernel calls per step instead of the ISA's fused train_step (bit-identical results)", false},
     };
     const size_t n_args = sizeof args / sizeof args[0];
     const int pr =
@@ -603,7 +606,8 @@ int sg_cmd_train(int argc, char **argv)
                                         .masked = o.mask,
                                         .precision = prec,
                                         .progress = sg_progress_on(&tp.bar) ? on_steps : NULL,
-                                        .progress_user = &tp};
+                                        .progress_user = &tp,
+                                        .unfused = o.unfused};
             const int trc = sg_train_run_opts(sg_kernels_get(isas[i]), &t, &opts, r, err, sizeof err);
             sg_progress_clear(&tp.bar); /* the report line goes to the same terminal, maybe */
             if (trc != 0) {

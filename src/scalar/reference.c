@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sg_kernels_impl.h"
+#include "train_step_seq.h"
 
 #ifndef SG_REF_PREFIX
 #define SG_REF_PREFIX sg_scalar_
@@ -158,6 +159,16 @@ void SG_REF(round_fp16)(size_t n, const float *x, float *y)
         }
         y[i] = bits_f32(r);
     }
+}
+
+/* The step is the unfused sequence of this file's kernels (src/train_step_seq.h), so every ISA's fused
+   step is checked against exactly what the seven separate calls and the update compute. */
+void SG_REF(train_step)(size_t n, size_t d, size_t h, size_t o, const float *x, const float *y, float *w1,
+                        float *w2, float lr, float grad_at_zero, float max_loss, float *work, float *loss,
+                        uint64_t *counts)
+{
+    sg_train_step_seq(SG_REF(matmul), SG_REF(relu), SG_REF(relu_grad), n, d, h, o, x, y, w1, w2, lr,
+                      grad_at_zero, max_loss, work, loss, counts);
 }
 
 /* This build's table: every family from this file (sg_scalar_table in the library, the rebuilt

@@ -204,6 +204,59 @@ static void fuzz_matmul(byte_stream *s)
     free(ba), free(bb), free(bw), free(bc);
 }
 
+/* One training step. Input layout: a shape byte (even: the training task's 4×3×30×1, which vector ISAs
+   run fused; odd: three more bytes n, d, o in 1..12 and one h in 1..40), g0, lr and max_loss selector
+   bytes, one offset byte per array (x, y, w1, w2, work), then x, y, w1, w2's elements. */
+static void fuzz_train_step(byte_stream *s)
+{
+    size_t n = 4, d = 3, h = 30, o = 1;
+    if (take(s, 2)) {
+        n = 1 + take(s, 12), d = 1 + take(s, 12), o = 1 + take(s, 12);
+        h = 1 + take(s, 40);
+    }
+    static const float g0s[] = {1.0f, 0.0f, 0.5f, -2.0f}, lrs[] = {0.002f, 0.5f, -1.0f, 3e38f};
+    const float g0 = g0s[take(s, 4)], lr = lrs[take(s, 4)], max_loss = take(s, 4) ? 1e30f : 1.0f;
+    enum { X, Y, W1, W2, WORK, NB };
+    const size_t len[NB] = {n * d, n * o, d * h, h * o, SG_TRAIN_STEP_WORK(n, d, h, o)};
+    void *base[NB], *wbase[2];
+    float *p[NB];
+    for (int i = 0; i < NB; i++)
+        p[i] = alloc_at(len[i], take(s, 16), &base[i]);
+    for (int i = 0; i < WORK; i++)
+        fill(s, p[i], len[i]);
+    /* The reference's updated weights, then each ISA's from the same start. */
+    float *w_ref = alloc_at(len[W1] + len[W2], 0, &wbase[0]),
+          *w_start = alloc_at(len[W1] + len[W2], 0, &wbase[1]);
+    memcpy(w_start, p[W1], len[W1] * sizeof(float));
+    memcpy(w_start + len[W1], p[W2], len[W2] * sizeof(float));
+    float want_loss, loss;
+    uint64_t want[2], got[2];
+    sg_kernels_get(SG_ISA_SCALAR)
+        ->train_step(n, d, h, o, p[X], p[Y], p[W1], p[W2], lr, g0, max_loss, p[WORK], &want_loss, want);
+    memcpy(w_ref, p[W1], len[W1] * sizeof(float));
+    memcpy(w_ref + len[W1], p[W2], len[W2] * sizeof(float));
+    for (int i = 0; i < SG_ISA_COUNT; i++) {
+        const sg_kernels *kern = sg_kernels_get((sg_isa)i);
+        if (!kern)
+            continue;
+        memcpy(p[W1], w_start, len[W1] * sizeof(float));
+        memcpy(p[W2], w_start + len[W1], len[W2] * sizeof(float));
+        kern->train_step(n, d, h, o, p[X], p[Y], p[W1], p[W2], lr, g0, max_loss, p[WORK], &loss, got);
+        check("train_step loss", (sg_isa)i, &want_loss, &loss, 1);
+        check("train_step w1", (sg_isa)i, w_ref, p[W1], len[W1]);
+        check("train_step w2", (sg_isa)i, w_ref + len[W1], p[W2], len[W2]);
+        if (got[0] != want[0] || got[1] != want[1]) {
+            fprintf(stderr, "train_step/%s: counts %llu/%llu, scalar %llu/%llu\n", sg_isa_name((sg_isa)i),
+                    (unsigned long long)got[0], (unsigned long long)got[1], (unsigned long long)want[0],
+                    (unsigned long long)want[1]);
+            abort();
+        }
+    }
+    for (int i = 0; i < NB; i++)
+        free(base[i]);
+    free(wbase[0]), free(wbase[1]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -217,6 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_elementwise(&s, d);
     else if (f == SG_FAMILY_matmul)
         fuzz_matmul(&s);
+    else if (f == SG_FAMILY_train_step)
+        fuzz_train_step(&s);
     else
         abort(); /* a family this target does not know how to call: extend it */
     return 0;

@@ -408,6 +408,76 @@ static void test_limits(void)
               "three big runs rejected: %s", err);
 }
 
+/* The fused step (sg_train_run: the table's own train_step) against the seven calls (sg_train_run_unfused)
+   on every table, scalar included, and every table against scalar's unfused run: loss curves, final
+   weights, zero counts, the run's facts (effective zeros, first steps, blowup, every update's digest) and
+   divergence bit for bit. Random data over many seeds at lr 0.002 (and 0.05, where
+   more units die and some runs blow up), XOR data (exact zeros in h, so the conventions split), and one
+   other shape (the ISAs' unfused fallback inside train_step). */
+static void test_fused(void)
+{
+    const sg_kernels *all[SG_ISA_COUNT + 1];
+    int n_all = 0;
+    sgt_all_kernels(all, &n_all);
+    char err[256];
+    const size_t seeds = sgt_scaled(60, 6);
+    unsigned long runs = 0, diverged = 0;
+    uint64_t zeros = 0;
+    for (size_t seed = 0; seed < seeds; seed++) {
+        sg_train_data t;
+        const int kind = (int)(seed % 4); /* random, random at a high lr, xor, another shape */
+        const int ok = kind == 2   ? sg_train_xor(&t, 30, seed, err, sizeof err)
+                       : kind == 3 ? sg_train_random(&t, 5, 3, 17, 2, seed, err, sizeof err)
+                                   : sg_train_random(&t, 4, 2, 30, 1, seed, err, sizeof err);
+        if (!SGT_CHECK(ok == 0, "data for seed %zu: %s", seed, err))
+            continue;
+        const float lr = kind == 1 ? 0.05f : 0.002f;
+        const size_t steps = kind == 2 ? 1000 : STEPS;
+        const float g0 = conv[seed % 3];
+        sg_train_result ref;
+        if (!SGT_CHECK(sg_train_run_unfused(all[0], &t, g0, steps, lr, &ref, err, sizeof err) == 0, "%s",
+                       err)) {
+            sg_train_data_free(&t);
+            continue;
+        }
+        for (int a = 0; a < n_all; a++)
+            for (int fused = 0; fused < 2; fused++) {
+                sg_train_result r;
+                const int rc = (fused ? sg_train_run : sg_train_run_unfused)(all[a], &t, g0, steps, lr, &r,
+                                                                             err, sizeof err);
+                if (!SGT_CHECK(rc == 0, "%s", err))
+                    continue;
+                size_t step;
+                const char *isa = sg_isa_name(all[a]->isa), *how = fused ? "fused" : "unfused";
+                SGT_CHECK(sg_train_same_loss(&ref, &r, &step),
+                          "seed %zu %s %s g0=%g: loss differs at step %zu", seed, isa, how, (double)g0, step);
+                SGT_CHECK(sg_train_same_weights(&t, &ref, &r), "seed %zu %s %s g0=%g: final weights differ",
+                          seed, isa, how, (double)g0);
+                SGT_CHECK(
+                    ref.effective_zeros == r.effective_zeros && ref.first_zero == r.first_zero &&
+                        ref.first_effective == r.first_effective && ref.blowup == r.blowup &&
+                        ref.n_updates == r.n_updates &&
+                        sg_train_first_update_diff(&ref, &r) == SG_TRAIN_NEVER,
+                    "seed %zu %s %s: the run's facts (effective zeros, first steps, blowup, update digests) "
+                    "differ",
+                    seed, isa, how);
+                SGT_CHECK(ref.zeros == r.zeros && ref.diverged == r.diverged,
+                          "seed %zu %s %s: zeros %llu/%llu, diverged %d/%d", seed, isa, how,
+                          (unsigned long long)r.zeros, (unsigned long long)ref.zeros, r.diverged,
+                          ref.diverged);
+                runs++;
+                sg_train_result_free(&r);
+            }
+        diverged += ref.diverged;
+        zeros += ref.zeros;
+        sg_train_result_free(&ref);
+        sg_train_data_free(&t);
+    }
+    printf("fused vs unfused: %lu runs over %zu seeds on %d tables, bit-identical (%lu diverged, %llu exact "
+           "zeros in h)\n",
+           runs, seeds, n_all, diverged, (unsigned long long)zeros);
+}
+
 int main(void)
 {
     sgt_install_fault_handler();
@@ -419,5 +489,6 @@ int main(void)
     test_zero_at_known_step();
     test_blowups();
     test_xor();
+    test_fused();
     return sgt_finish("test_train", nv);
 }

@@ -188,6 +188,44 @@ static void check_matmul(const sg_kernels *k, const sg_kernels *ref, sg_trans ta
     }
 }
 
+/* train_step: 30 chained steps from the same start on the training task's shape (fused on the vector
+   ISAs) and on two others (the unfused fallback), each step's loss, zero counts and weights compared. The
+   operands are the usual specials-laced values scaled down, so most runs train for a while before a NaN
+   or an infinity reaches the loss (which then stops the update, as the step's contract says). */
+static void check_train_step(const sg_kernels *k, const sg_kernels *ref, verdict *v)
+{
+    static const size_t shapes[][4] = {{4, 3, 30, 1}, {4, 3, 30, 2}, {7, 5, 13, 3}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t n = shapes[s][0], d = shapes[s][1], h = shapes[s][2], o = shapes[s][3];
+        const size_t nw = d * h + h * o;
+        /* Sized for the largest of the shapes in each dimension. */
+        float x[7 * 5], y[7 * 3], w[2][5 * 30 + 30 * 3], work[SG_TRAIN_STEP_WORK(7, 5, 30, 3)];
+        fill(x, n * d);
+        fill(y, n * o);
+        fill(w[0], nw);
+        for (size_t i = 0; i < nw; i++)
+            w[1][i] = w[0][i] = w[0][i] * 0.25f;
+        for (int step = 0; step < 30; step++) {
+            float loss[2];
+            uint64_t counts[2][2];
+            k->train_step(n, d, h, o, x, y, w[0], w[0] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[0],
+                          counts[0]);
+            ref->train_step(n, d, h, o, x, y, w[1], w[1] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[1],
+                            counts[1]);
+            char what[64];
+            snprintf(what, sizeof what, "train_step n=%zu d=%zu h=%zu o=%zu step %d", n, d, h, o, step);
+            size_t at = first_diff(w[0], w[1], nw);
+            float got = at < nw ? w[0][at] : 0, want = at < nw ? w[1][at] : 0;
+            if (at == nw &&
+                (!same(loss[0], loss[1]) || counts[0][0] != counts[1][0] || counts[0][1] != counts[1][1])) {
+                at = 0, got = loss[0], want = loss[1]; /* reported as element 0, with the loss */
+                strcat(what, " loss/counts");
+            }
+            note(v, at, nw, what, got, want);
+        }
+    }
+}
+
 #ifdef SG_AGREEMENT_BREAK_RELU
 /* The test's negative control (tests/report/meson.build): a relu that drops NaN, the tail bug the
    README's NEON example shows; every vector ISA gets it, so the checker must report 'differs'. */
@@ -222,6 +260,11 @@ int main(int argc, char **argv)
     for (int f = 0; f < SG_FAMILY_COUNT; f++) {
         const sg_eltwise_desc *d = sg_eltwise_find((sg_family)f);
         const char *fname = sg_family_name((sg_family)f);
+        if (f == SG_FAMILY_train_step) {
+            kernels[nk] = (struct row){"", (sg_family)f, NULL, 0, SG_NO_TRANS, SG_NO_TRANS};
+            snprintf(kernels[nk++].name, sizeof kernels[0].name, "%s", fname);
+            continue;
+        }
         if (!d) {
             static const char *const forms[] = {"nn", "tn", "nt"};
             static const sg_trans ta[] = {SG_NO_TRANS, SG_TRANS, SG_NO_TRANS},
@@ -262,6 +305,7 @@ int main(int argc, char **argv)
         "bit for bit, all NaNs equal (mask outputs byte for byte); elementwise families: n = 0..64, 1000, "
         "1023, 4099, 65539; matmul: the "
         "5 training shapes, 37x29x41, 64^3, 97x131x259, 300x17x520, every m,n <= 9 with k in 0,3,6,9; "
+        "train_step: 30 chained steps on n,d,h,o = 4,3,30,1 (the task), 4,3,30,2 and 7,5,13,3; "
         "inputs uniform in [-2, 2] with 1 in 8 a special (+-0, NaN, +-inf, subnormal, FLT_MAX)\",\n");
     fprintf(out, "  \"results\": [\n");
     int first = 1;
@@ -282,7 +326,9 @@ int main(int argc, char **argv)
             verdict v = {0, 0, ""};
             const char *status = "unavailable", *impl = "";
             if (k) {
-                if (!kernels[j].d)
+                if (kernels[j].family == SG_FAMILY_train_step)
+                    check_train_step(k, ref, &v);
+                else if (!kernels[j].d)
                     check_matmul(k, ref, kernels[j].ta, kernels[j].tb, &v);
                 else
                     check_eltwise(k, ref, kernels[j].d, &kernels[j].param, &v);
