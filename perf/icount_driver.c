@@ -188,6 +188,21 @@ static __attribute__((noinline)) void measure_train_kernels(const char *label, c
     MEASURE(name, train_step_kernels(k));
 }
 
+/* The same step as one train_step call (fused on ISAs that have a fused path), on its own copy of the
+   weights: the call updates them. */
+static __attribute__((noinline)) void measure_train_fused(const char *label, const sg_kernels *k)
+{
+    static float w[TD * TH + TH * TO], work[SG_TRAIN_STEP_WORK(TN, TD, TH, TO)];
+    float loss;
+    uint64_t counts[2];
+    memcpy(w, buf_a + 64, sizeof(float) * TD * TH);
+    memcpy(w + TD * TH, buf_a + 256, sizeof(float) * TH * TO);
+    char name[128];
+    snprintf(name, sizeof name, "train_fused/%s", label);
+    MEASURE(name, k->train_step(TN, TD, TH, TO, buf_a, buf_a + 512, w, w + TD * TH, 0.002f, 1.0f, 1e30f, work,
+                                &loss, counts));
+}
+
 static void run_isa(const char *label, const sg_kernels *k)
 {
     for (size_t i = 0; i < sizeof eltwise_sizes / sizeof eltwise_sizes[0]; i++)
@@ -198,6 +213,7 @@ static void run_isa(const char *label, const sg_kernels *k)
         }
     measure_matmuls(label, k);
     measure_train_kernels(label, k);
+    measure_train_fused(label, k);
 }
 
 /* The auto-vectorized reference of each ISA built here (top-level meson.build: sg_auto_<isa>_table). */
