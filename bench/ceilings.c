@@ -193,11 +193,12 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Best (shortest) seconds per unit of fn(iters)'s return value over a few runs. */
+/* Best (shortest) seconds per unit of fn(iters)'s return value over 31 short runs: the other tenants of a
+   shared machine only ever make a run longer. */
 static double best_seconds_per(sgb_fma_fn fn, int64_t iters)
 {
     double best = 0;
-    for (int r = 0; r < 7; r++) {
+    for (int r = 0; r < 31; r++) {
         const double t0 = now_seconds(), units = fn(iters), t = (now_seconds() - t0) / units;
         if (r == 0 || t < best)
             best = t;
