@@ -76,6 +76,8 @@ static void run_gemms(sgb_state *st, void *p)
     if (bound > 0)
         sgb_counter_ratio(st, "x_bound", bound);
     sgb_counter(st, "bound_ns", bound * 1e9);
+    sgb_counter(st, "fma_latency_ns", sgb_fma_timing_get()->latency_s * 1e9);
+    sgb_counter(st, "fma_vec_per_ns", sgb_fma_timing_get()->vec_per_s * 1e-9);
 }
 
 void sgb_register_train(void)

@@ -290,9 +290,10 @@ static __attribute__((noinline)) void general(sg_trans ta, sg_trans tb, size_t m
     sg_gemm_matmul(&gemm, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-/* Shapes up to 64 in every dimension (the training task's five among them) never take the packed path
-   (m·n·k < pack_min_mnk), so they go straight to the unpacked kernels the driver would pick: the
-   training step's products cost 25-45 ns a call through the driver, most of it its entry. */
+/* Shapes up to 64 in every dimension (the training task's five among them) are too small to gain from
+   packing (m·n·k < 128^3, operands of at most 16 KiB), so they go straight to the unpacked kernels the
+   driver would pick, without its entry: instruction counts of the training step's products -4..-65 %
+   (NT 4x30x1 most, which also skips the transpose into a buffer; docs/training-step.md). */
 void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)
 {

@@ -132,7 +132,8 @@ static int check_matmul(const char *name, const sg_kernels *k, const sg_kernels 
 static int check_train_step(const char *name, const sg_kernels *k, const sg_kernels *ref)
 {
     static const size_t shapes[2][4] = {{4, 3, 30, 1}, {5, 7, 11, 3}};
-    static float x[35], y[15], w[2][2][77 + 33], work[SG_TRAIN_STEP_WORK(5, 7, 11, 3)];
+    /* Sized for the larger of the two shapes in each array. */
+    static float x[35], y[15], w[2][3 * 30 + 30], work[SG_TRAIN_STEP_WORK(4, 3, 30, 1)];
     int bad = 0;
     char what[96];
     for (int s = 0; s < 2; s++) {
@@ -142,18 +143,18 @@ static int check_train_step(const char *name, const sg_kernels *k, const sg_kern
         for (size_t i = 0; i < n * o; i++)
             y[i] = rnd();
         for (size_t i = 0; i < d * h + h * o; i++)
-            w[0][0][i] = w[1][0][i] = rnd() * 0.25f;
+            w[0][i] = w[1][i] = rnd() * 0.25f;
         for (int step = 0; step < 20 && !bad; step++) {
             float loss[2];
             uint64_t counts[2][2];
-            ref->train_step(n, d, h, o, x, y, w[0][0], w[0][0] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[0],
+            ref->train_step(n, d, h, o, x, y, w[0], w[0] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[0],
                             counts[0]);
-            k->train_step(n, d, h, o, x, y, w[1][0], w[1][0] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[1],
+            k->train_step(n, d, h, o, x, y, w[1], w[1] + d * h, 0.002f, 0.5f, 1e30f, work, &loss[1],
                           counts[1]);
             snprintf(what, sizeof what, "%s train_step n=%zu d=%zu h=%zu o=%zu step %d", name, n, d, h, o,
                      step);
             bad |= same(SG_ELT_F32, &loss[1], &loss[0], 1, what);
-            bad |= same(SG_ELT_F32, w[1][0], w[0][0], d * h + h * o, what);
+            bad |= same(SG_ELT_F32, w[1], w[0], d * h + h * o, what);
             if (counts[0][0] != counts[1][0] || counts[0][1] != counts[1][1]) {
                 printf("FAIL %s: zero counts differ\n", what);
                 bad = 1;
