@@ -281,6 +281,75 @@ static const sg_gemm_isa gemm = {
     .cols_below = 4,
 };
 
+/* ---- The training task's shapes, without loops over strips or blocks ----
+   direct_rows/direct_cols handle any m and n with strips, row blocks and tails; for at most 4 rows of at
+   most 32 columns (or one column of at most 32 rows) that bookkeeping cost more instructions than the
+   FMAs (NN 4x30x3: 282 in direct_rows for 48 FMAs). These cover the whole output with four vectors at
+   offsets 0, 8, 16 and w - 8, clamped to w - 8 (so for w < 32 some vectors repeat a neighbour's columns,
+   computing the same chains on the same inputs: the overlapping stores write equal values). */
+
+/* C[i][0..n-1] for i < m <= 4, 8 <= n <= 32, B row-major: two row pairs (8 accumulators, 4 B vectors
+   and 2 broadcasts in registers); a missing fourth (third) row repeats the last one and is not stored. */
+static inline __attribute__((always_inline)) void tiny_rows_pair(size_t k, const float *a0, const float *a1,
+                                                                 size_t a_col, const float *b, size_t ldb,
+                                                                 const size_t o[4], float *c0, float *c1)
+{
+    __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+    for (size_t p = 0; p < k; p++, b += ldb) {
+        const __m256 b0 = _mm256_loadu_ps(b + o[0]), b1 = _mm256_loadu_ps(b + o[1]);
+        const __m256 b2 = _mm256_loadu_ps(b + o[2]), b3 = _mm256_loadu_ps(b + o[3]);
+        const __m256 u = _mm256_broadcast_ss(a0 + p * a_col), v = _mm256_broadcast_ss(a1 + p * a_col);
+        x0 = _mm256_fmadd_ps(u, b0, x0);
+        x1 = _mm256_fmadd_ps(u, b1, x1);
+        x2 = _mm256_fmadd_ps(u, b2, x2);
+        x3 = _mm256_fmadd_ps(u, b3, x3);
+        y0 = _mm256_fmadd_ps(v, b0, y0);
+        y1 = _mm256_fmadd_ps(v, b1, y1);
+        y2 = _mm256_fmadd_ps(v, b2, y2);
+        y3 = _mm256_fmadd_ps(v, b3, y3);
+    }
+    _mm256_storeu_ps(c0 + o[0], x0);
+    _mm256_storeu_ps(c0 + o[1], x1);
+    _mm256_storeu_ps(c0 + o[2], x2);
+    _mm256_storeu_ps(c0 + o[3], x3);
+    if (c1) {
+        _mm256_storeu_ps(c1 + o[0], y0);
+        _mm256_storeu_ps(c1 + o[1], y1);
+        _mm256_storeu_ps(c1 + o[2], y2);
+        _mm256_storeu_ps(c1 + o[3], y3);
+    }
+}
+
+static void tiny_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_col,
+                      const float *b, size_t ldb, float *c, size_t ldc)
+{
+    const size_t last = n - 8, o[4] = {0, sg_gemm_min(8, last), sg_gemm_min(16, last), last};
+    for (size_t i = 0; i < m; i += 2) {
+        const size_t i1 = i + 1 < m ? i + 1 : i;
+        tiny_rows_pair(k, a + i * a_row, a + i1 * a_row, a_col, b, ldb, o, c + i * ldc,
+                       i + 1 < m ? c + i1 * ldc : NULL);
+    }
+}
+
+/* C[0..m-1][0], 8 <= m <= 32, A stored k x m (op(A) columns contiguous), C a contiguous column (ldc == 1):
+   four vectors over m, one broadcast of op(B)[p][0] per p. */
+static void tiny_col(size_t m, size_t k, const float *a, size_t lda, const float *b, size_t b_row, float *c)
+{
+    const size_t last = m - 8, o0 = 0, o1 = sg_gemm_min(8, last), o2 = sg_gemm_min(16, last), o3 = last;
+    __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+    for (size_t p = 0; p < k; p++, a += lda) {
+        const __m256 bv = _mm256_broadcast_ss(b + p * b_row);
+        x0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + o0), bv, x0);
+        x1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + o1), bv, x1);
+        x2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + o2), bv, x2);
+        x3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + o3), bv, x3);
+    }
+    _mm256_storeu_ps(c + o0, x0);
+    _mm256_storeu_ps(c + o1, x1);
+    _mm256_storeu_ps(c + o2, x2);
+    _mm256_storeu_ps(c + o3, x3);
+}
+
 /* Everything else, out of line: the driver's frame holds the 16 KiB transpose buffer of the unpacked NT
    path, which the small shapes below then never pay for (nor for the spills of the whole driver). */
 static __attribute__((noinline)) void general(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k,
@@ -291,9 +360,9 @@ static __attribute__((noinline)) void general(sg_trans ta, sg_trans tb, size_t m
 }
 
 /* Shapes up to 64 in every dimension (the training task's five among them) are too small to gain from
-   packing (m·n·k < 128^3, operands of at most 16 KiB), so they go straight to the unpacked kernels the
-   driver would pick, without its entry: instruction counts of the training step's products -4..-65 %
-   (NT 4x30x1 most, which also skips the transpose into a buffer; docs/training-step.md). */
+   packing (m·n·k < 128^3, operands of at most 16 KiB), so they go straight to the unpacked kernels,
+   without the driver's entry; the training shapes to the tiny kernels above (instructions per call:
+   NT 4x30x1 779 -> 225, TN 30x1x4 407 -> 149, NN 4x30x3 369 -> 280; docs/training-step.md). */
 void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
                     const float *b, size_t ldb, float *c, size_t ldc)
 {
@@ -303,6 +372,14 @@ void sg_avx2_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, cons
         if (tb == SG_TRANS && k == 1 && ldb == 1)
             tb = SG_NO_TRANS;
         const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
+        if (ta == SG_TRANS && n == 1 && ldc == 1 && m >= 8 && m <= 32) {
+            tiny_col(m, k, a, lda, b, tb == SG_NO_TRANS ? ldb : 1, c);
+            return;
+        }
+        if (tb == SG_NO_TRANS && m <= 4 && n >= 8 && n <= 32) {
+            tiny_rows(m, n, k, a, a_row, a_col, b, ldb, c, ldc);
+            return;
+        }
         if (ta == SG_TRANS && n < gemm.cols_below && m > n) {
             direct_cols(m, n, k, a, lda, b, tb == SG_NO_TRANS ? ldb : 1, tb == SG_NO_TRANS ? 1 : ldb, c, ldc);
             return;
