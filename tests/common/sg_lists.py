@@ -18,3 +18,13 @@ def known_isas():
 def families():
     """The kernel family names in list order ("matmul", "relu", ...)."""
     return [row.split(",")[1].strip() for row in _rows() if row.startswith("X(ctx, ")]
+
+
+# The families that are not elementwise (no descriptor in src/eltwise.c): each has its own tester, bench
+# and report rows. Every other family of the list is elementwise.
+NOT_ELEMENTWISE = ("matmul", "train_step")
+
+
+def elementwise_families():
+    """The elementwise families in list order ("relu", "relu_grad", ...)."""
+    return [f for f in families() if f not in NOT_ELEMENTWISE]
