@@ -75,6 +75,10 @@ typedef struct sg_train_opts {
     void (*progress)(void *user, size_t steps_done);
     void *progress_user;
     bool unfused; /* the seven kernel calls per step even where the table has its own train_step */
+    /* No per-step update digests (updates/n_updates stay empty, sg_train_first_update_diff has nothing
+       to compare): for timing the step itself (bench), where the digest (~650 instructions a step)
+       would cost as much as a fused step. Weights that become inf or NaN are still detected. */
+    bool no_digests;
 } sg_train_opts;
 
 /* 0 when the sizes are non-zero and one run fits SG_TRAIN_MAX_BYTES, else -1 with a reason. */
