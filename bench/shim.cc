@@ -45,8 +45,14 @@ as_values(const std::vector<benchmark::BenchmarkReporter::Run> &runs)
     for (auto &r : out)
         for (auto &kv : r.counters) {
             const auto it = rate_values().find(kv.first);
-            if (it == rate_values().end())
+            if (it == rate_values().end()) {
+                // An inverted rate (ns_per_step, x_bound: time per unit, already finished) is a plain
+                // value too; left flagged, the console prints it with an "s" ("152.8s" for 152.8 ns).
+                if ((kv.second.flags & benchmark::Counter::kInvert) &&
+                    r.aggregate_unit != benchmark::kPercentage)
+                    kv.second.flags = benchmark::Counter::kDefaults;
                 continue;
+            }
             // A cv aggregate is already a ratio (stddev / mean): no scale, only the "/s" goes.
             if (r.aggregate_unit != benchmark::kPercentage)
                 kv.second.value *= it->second;
