@@ -158,9 +158,9 @@ static inline void sg_gemm_prefetch_tile(const float *c, size_t ldc, size_t rows
 
 /* ---- The packing buffer: one per thread (and per including ISA file), kept between calls ----
    A fresh allocation per call (up to kc·(mc+nc) floats, MiBs) costs a malloc/free each time and, when
-   the allocator hands the memory back to the system, page faults on the next call. The block lives in C11 thread-specific storage
-   whose destructor frees it when the thread exits; the main thread's block stays reachable until
-   exit. Its first 64 bytes hold the capacity, so the floats after it stay 64-byte aligned. */
+   the allocator hands the memory back to the system, page faults on the next call. The block lives in C11
+   thread-specific storage whose destructor frees it when the thread exits; the main thread's block stays
+   reachable until exit. Its first 64 bytes hold the capacity, so the floats after it stay 64-byte aligned. */
 static tss_t sg_gemm_buf_key;
 static int sg_gemm_buf_key_ok;
 static once_flag sg_gemm_buf_once = ONCE_FLAG_INIT;
