@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sg_config.h"
+#include "size_parse.h"
 #include "simd/gemm_blocking.h"
 #include "simdgrad.h"
 
@@ -26,27 +27,6 @@
 static once_flag detect_once = ONCE_FLAG_INIT;
 static sg_cache_sizes detected; /* written once inside call_once, read only after it */
 static _Atomic size_t set_l1d, set_l2, set_l3;
-
-/* "<digits>[K|M|G]" (sysfs writes "32K"; SIMDGRAD_L3_BYTES also takes M and G); 0 on anything else. */
-static size_t parse_size(const char *s)
-{
-    char *end;
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    const unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    switch (*end) {
-    case 'K': shift = 10, end++; break;
-    case 'M': shift = 20, end++; break;
-    case 'G': shift = 30, end++; break;
-    default: break;
-    }
-    while (*end == '\n' || *end == ' ')
-        end++;
-    if (*end || v > (SIZE_MAX >> shift))
-        return 0;
-    return (size_t)v << shift;
-}
 
 static size_t read_sysfs(int index, const char *field, char *buf, size_t len)
 {
@@ -73,7 +53,7 @@ static void detect_sysfs(sg_cache_sizes *c)
             continue;
         size_t *slot = level[0] == '1' ? &c->l1d : level[0] == '2' ? &c->l2 : level[0] == '3' ? &c->l3 : NULL;
         if (slot && !*slot)
-            *slot = parse_size(size);
+            *slot = sg_size_parse(size);
     }
 }
 
@@ -97,7 +77,7 @@ static void detect(void)
         detect_sysfs(&c);
     if (c.l3 > L3_CLAMP)
         c.l3 = L3_CLAMP;
-    const size_t env_l3 = parse_size(getenv("SIMDGRAD_L3_BYTES"));
+    const size_t env_l3 = sg_size_parse(getenv("SIMDGRAD_L3_BYTES"));
     if (env_l3)
         c.l3 = env_l3;
     detected.l1d = c.l1d ? c.l1d : 32 * KIB;

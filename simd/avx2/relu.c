@@ -1,6 +1,5 @@
 /* ReLU forward, AVX2. The tail uses exact-width partial moves (tail_mask.h), so nothing past x[n-1] /
  * y[n-1] is touched. Calls larger than the LLC stream their output (src/nt_threshold.h). */
-#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 

@@ -6,7 +6,6 @@
  * When every lane is one or the other, dx = (h > 0) & dy, the same bits the full formula gives
  * there; else the block takes the full formula (three compares and a multiply per vector).
  * Calls larger than the LLC stream dx (src/nt_threshold.h). */
-#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 

@@ -5,7 +5,6 @@
  *
  * Calls larger than the LLC stream dx (src/nt_threshold.h) from a 32-byte aligned dx + i; the peel
  * must keep i a multiple of 4 (whole code bytes), so it is taken only when dx is 16-byte aligned. */
-#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>

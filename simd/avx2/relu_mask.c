@@ -10,7 +10,6 @@
  * The peel that aligns y for the main loop (and for streaming stores past the LLC,
  * src/nt_threshold.h) must be a multiple of 4 elements to keep code bytes whole: it is taken only
  * when y is 16-byte aligned (0 or 4 elements), else the loop runs unaligned with normal stores. */
-#define _POSIX_C_SOURCE 200809L /* sysconf, for nt_threshold.h */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
