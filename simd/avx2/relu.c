@@ -6,13 +6,8 @@
 #include "nt_threshold.h"
 #include "sg_kernels_impl.h"
 #include "simd/inject_hot.h"
+#include "simd/avx2/relu_lanes.h"
 #include "simd/avx2/tail_mask.h"
-
-/* Not-less-or-equal, unordered: true for x > 0 and for NaN, so NaN passes and -0.0 -> +0.0. */
-static inline __m256 relu8(__m256 v)
-{
-    return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ));
-}
 
 /* 32 elements a round from a 32-byte aligned y + i: one compare and one AND per vector, so the store
    port (one 32-byte store a cycle on Zen 3) is the bound, as for a copy. */

@@ -11,16 +11,8 @@
 
 #include "nt_threshold.h"
 #include "sg_kernels_impl.h"
+#include "simd/avx2/relu_lanes.h"
 #include "simd/avx2/tail_mask.h"
-
-static inline __m256 relu_grad8(__m256 h, __m256 dy, __m256 g0)
-{
-    const __m256 zero = _mm256_setzero_ps();
-    const __m256 pos = _mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_GT_OQ), dy);
-    const __m256 at0 = _mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_EQ_OQ), _mm256_mul_ps(g0, dy));
-    const __m256 nan = _mm256_and_ps(_mm256_cmp_ps(h, h, _CMP_UNORD_Q), h);
-    return _mm256_or_ps(_mm256_or_ps(pos, at0), nan);
-}
 
 /* Lanes are independent and every dy vector is loaded before its dx store, so in-place (dx == dy)
    stays safe. Predicates below 8 (LT_OS with swapped operands for >): valgrind 3.19 gets those right. */

@@ -17,13 +17,8 @@
 #include "nt_threshold.h"
 #include "sg_kernels_impl.h"
 #include "simd/avx2/mask_bits.h"
+#include "simd/avx2/relu_lanes.h"
 #include "simd/avx2/tail_mask.h"
-
-/* Same lanes as relu: > 0 or NaN keep x; the rest become +0.0. */
-static inline __m256 relu8(__m256 v)
-{
-    return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ));
-}
 
 /* Bit 7 = x > 0 or NaN, bit 15 (and up) = x == ±0 or NaN; the high bit as NLT & NGT (mask_bits.h). */
 static inline __m256i code_word8(__m256 v, __m256 lo)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx2/relu_lanes.h"
 #include "train_step_seq.h"
 
 #define TN 4
@@ -49,21 +50,6 @@ static inline void store_row(float *row, int v, __m256 x)
 static inline unsigned lanes(int v, __m256 m)
 {
     return (unsigned)_mm256_movemask_ps(m) & (v == 3 ? 0x3fu : 0xffu);
-}
-
-static inline __m256 relu8(__m256 v)
-{
-    return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ));
-}
-
-/* simd/avx2/relu_grad.c's lane formula. */
-static inline __m256 relu_grad8(__m256 h, __m256 dy, __m256 g0)
-{
-    const __m256 zero = _mm256_setzero_ps();
-    const __m256 pos = _mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_GT_OQ), dy);
-    const __m256 at0 = _mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_EQ_OQ), _mm256_mul_ps(g0, dy));
-    const __m256 nan = _mm256_and_ps(_mm256_cmp_ps(h, h, _CMP_UNORD_Q), h);
-    return _mm256_or_ps(_mm256_or_ps(pos, at0), nan);
 }
 
 /* h = x·w1 (NN 4×30×3): 16 chains of 3, a = x[i][p] broadcast, b = w1[p][cols]. */
