@@ -149,6 +149,21 @@ static void per_cycle(FILE *f, const sgb_meta *m, double seconds, double hz)
 /* Per kernel (relu, relu_grad/g0:0.5, matmul_nn, ...), a size × implementation matrix of rates: the
    headline shows only the best ISA, this every ISA against the baselines and peers. Columns in a
    fixed order: scalar, auto_*, the hand-written ISAs, then the peers. */
+/* Whether result i is the first kernel result (not a ceiling) of its table or group: the tables print one
+   row or table per group at its first result. key picks the meta field (table or group). */
+static bool first_of(size_t i, const char *(*key)(const sgb_meta *))
+{
+    const sgb_meta *m = all[i].meta;
+    if (!m || !strncmp(m->name, "ceiling_", 8))
+        return false;
+    for (size_t j = 0; j < i; j++)
+        if (all[j].meta && !strcmp(key(all[j].meta), key(m)))
+            return false;
+    return true;
+}
+static const char *table_of(const sgb_meta *m) { return m->table; }
+static const char *group_of(const sgb_meta *m) { return m->group; }
+
 static void write_isa_tables(FILE *f)
 {
     static const char *const peers[] = {"openblas", "openblas_skx", "onednn"};
@@ -167,14 +182,9 @@ static void write_isa_tables(FILE *f)
                "elementwise kernels, GFLOP/s for matmul and train), best repetition; **bold**: the best of "
                "simdgrad's own ISAs; –: not run.\n");
     for (size_t i = 0; i < n_all; i++) {
+        if (!first_of(i, table_of))
+            continue;
         const sgb_meta *m = all[i].meta;
-        if (!m || !strncmp(m->name, "ceiling_", 8))
-            continue;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = all[j].meta && !strcmp(all[j].meta->table, m->table);
-        if (seen)
-            continue;
         /* The columns this kernel has a result for. */
         bool used[32] = {false};
         for (size_t j = i; j < n_all; j++)
@@ -273,15 +283,9 @@ static void write_body(FILE *f)
 
     bool above_roof = false;
     for (size_t i = 0; i < n_all; i++) {
+        if (!first_of(i, group_of)) /* one row per group, at its first result */
+            continue;
         const sgb_meta *m = all[i].meta;
-        if (!m || !strncmp(m->name, "ceiling_", 8))
-            continue;
-        /* One row per group, at its first result. */
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = all[j].meta && !strcmp(all[j].meta->group, m->group);
-        if (seen)
-            continue;
         const res *best = NULL, *autob = NULL;
         for (size_t j = i; j < n_all; j++) {
             const sgb_meta *o = all[j].meta;
