@@ -189,6 +189,20 @@ static uint64_t nonfinite_bits(const float *w, size_t n)
     return any & 0x80000000u;
 }
 
+/* Back to the start of a block (sg_train_run_opts' lazy weight check): the weights and the facts gathered
+   so far, keeping the result's arrays (their entries from the block on are rewritten by the replay). */
+static void replay_block(sg_train_result *r, const sg_train_result *saved, float *w1, float *w2,
+                         const float *saved_w, size_t dh, size_t ho)
+{
+    memcpy(w1, saved_w, dh * sizeof(float));
+    memcpy(w2, saved_w + dh, ho * sizeof(float));
+    float *loss = r->loss;
+    uint64_t *updates = r->updates;
+    *r = *saved;
+    r->loss = loss;
+    r->updates = updates;
+}
+
 /* NaN beats inf: a weight vector holding both reports NaN. */
 static sg_train_blowup weights_blowup(const float *w, size_t n, sg_train_blowup b)
 {
@@ -251,7 +265,15 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
        is lost in their work, and the step's scratch would double what the size check accounted for. */
     const bool fused = !opt->unfused && !masked && !q && own_step(k) &&
                        SG_TRAIN_STEP_WORK(n, d, hd, o) <= SG_TRAIN_FUSED_MAX_WORK;
-    float *work = fused ? malloc(SG_TRAIN_STEP_WORK(n, d, hd, o) * sizeof(float)) : NULL;
+    /* Without digests, a fused run checks its weights for inf and NaN once per SG_TRAIN_CHECK_EVERY steps
+       instead of after every update (the check cost a fifth of a fused step): a non-finite weight stays
+       non-finite under every later update (inf - x is inf or NaN, NaN - x is NaN), so a finite block end
+       proves every update of the block finite. When a check fails, the block is run again from a copy of
+       its starting state with the check after every update, which gives the eager run's result bit for
+       bit (the steps are deterministic). The copy lives after the step's scratch. */
+    const bool lazy = fused && opt->no_digests;
+    const size_t work_floats = SG_TRAIN_STEP_WORK(n, d, hd, o) + (lazy ? dh + ho : 0);
+    float *work = fused ? malloc(work_floats * sizeof(float)) : NULL;
     r->loss = malloc(steps * sizeof(float));
     r->w1 = malloc(dh * sizeof(float));
     r->w2 = malloc(ho * sizeof(float));
@@ -272,7 +294,16 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
     memcpy(w1, t->w1, dh * sizeof(float));
     memcpy(w2, t->w2, ho * sizeof(float));
     const float *x = operand(k, prec, t->x, xq, nd); /* x never changes: rounded once */
+    float *saved_w = lazy ? work + SG_TRAIN_STEP_WORK(n, d, hd, o) : NULL;
+    size_t every = lazy ? SG_TRAIN_CHECK_EVERY : 1, block = 0;
+    sg_train_result saved = *r;
     for (size_t s = 0; s < steps; s++) {
+        if (every > 1 && s % every == 0) { /* a block starts: what a replay would start from */
+            memcpy(saved_w, w1, dh * sizeof(float));
+            memcpy(saved_w + dh, w2, ho * sizeof(float));
+            saved = *r;
+            block = s;
+        }
         if (fused) { /* the same step as the calls below, in one call; the same facts from its counts */
             uint64_t counts[2];
             k->train_step(n, d, hd, o, x, t->y, w1, w2, lr, g0, SG_TRAIN_MAX_LOSS, work, &r->loss[s], counts);
@@ -281,6 +312,12 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
             if (counts[0] && r->first_zero == SG_TRAIN_NEVER)
                 r->first_zero = s;
             if (!(loss <= SG_TRAIN_MAX_LOSS)) {
+                if (every > 1 && (nonfinite_bits(w1, dh) | nonfinite_bits(w2, ho))) {
+                    replay_block(r, &saved, w1, w2, saved_w, dh, ho);
+                    every = 1;
+                    s = block - 1;
+                    continue;
+                }
                 r->diverged = true;
                 r->blowup = loss != loss          ? SG_BLOWUP_NAN
                             : loss - loss != 0.0f ? SG_BLOWUP_INF
@@ -351,7 +388,14 @@ int sg_train_run_opts(const sg_kernels *k, const sg_train_data *t, const sg_trai
     updated:;
         uint64_t bad = 0;
         if (opt->no_digests) {
-            bad = nonfinite_bits(w1, dh) | nonfinite_bits(w2, ho);
+            if (every == 1 || (s + 1) % every == 0 || s + 1 == steps)
+                bad = nonfinite_bits(w1, dh) | nonfinite_bits(w2, ho);
+            if (bad && every > 1) {
+                replay_block(r, &saved, w1, w2, saved_w, dh, ho);
+                every = 1;
+                s = block - 1;
+                continue;
+            }
         } else {
             uint64_t lane[4] = {0xcbf29ce484222325u, 0xcbf29ce484222325u ^ 1, 0xcbf29ce484222325u ^ 2,
                                 0xcbf29ce484222325u ^ 3};

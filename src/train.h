@@ -115,6 +115,9 @@ int sg_train_run(const sg_kernels *k, const sg_train_data *t, float g0, size_t s
    f32, else makes the seven calls itself; sg_train_run_unfused (sg_train_opts.unfused) always makes the
    calls. The results, facts included, are bit-identical. */
 #define SG_TRAIN_FUSED_MAX_WORK 16384 /* floats of train_step scratch (64 KiB) up to which runs use it */
+/* Steps per weight check of a fused run without digests (sg_train_opts.no_digests); divides 64, the
+   progress period, so a progress report always follows a passed check. */
+#define SG_TRAIN_CHECK_EVERY 32
 int sg_train_run_unfused(const sg_kernels *k, const sg_train_data *t, float g0, size_t steps, float lr,
                          sg_train_result *r, char *err, size_t err_len);
 /* The same with the stored-mask backward pass (always the separate calls): the forward relu_mask records a

@@ -6,6 +6,7 @@
  *  - XOR data, the RNG's pinned stream and the size/overflow limits;
  *  - everywhere, the stored-mask backward pass (relu_mask / relu_grad_mask) bit-identical too. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,6 +495,86 @@ static void test_fused(void)
            runs, seeds, n_all, diverged, (unsigned long long)zeros);
 }
 
+/* Without digests a fused run checks its weights once per SG_TRAIN_CHECK_EVERY steps and replays the
+   block when a check fails (src/train.c): the result must be the eager run's bit for bit — steps, kind of
+   blowup, loss curve, weights, zero counts and first steps. Both ways into a replay are taken: learning
+   rates from 0.01 to 3e38 (and negative) make the loss diverge at many steps, and at the largest ones an
+   update overflows a weight inside a block, whose next loss then diverges; and a unit whose bias weight is
+   -inf from the start is dead (h = -inf, relu 0, no gradient), so its weight stays -inf while every loss
+   stays finite and only the check at the block's end sees it. */
+static int same_run(const char *what, const sg_train_data *t, const sg_train_result *e,
+                    const sg_train_result *z)
+{
+    size_t step;
+    int ok = SGT_CHECK(e->steps == z->steps && e->diverged == z->diverged && e->blowup == z->blowup,
+                       "%s: eager %zu steps (%s), lazy %zu steps (%s)", what, e->steps,
+                       sg_train_blowup_name(e->blowup), z->steps, sg_train_blowup_name(z->blowup));
+    ok &= SGT_CHECK(sg_train_same_loss(e, z, &step), "%s: loss differs at step %zu", what, step);
+    ok &= SGT_CHECK(sg_train_same_weights(t, e, z), "%s: final weights differ", what);
+    ok &= SGT_CHECK(e->zeros == z->zeros && e->effective_zeros == z->effective_zeros &&
+                        e->first_zero == z->first_zero && e->first_effective == z->first_effective,
+                    "%s: zero counts or first steps differ", what);
+    return ok;
+}
+
+static void test_lazy_weight_check(void)
+{
+    const sg_kernels *all[SG_ISA_COUNT + 1];
+    int n_all = 0;
+    sgt_all_kernels(all, &n_all);
+    char err[256], what[128];
+    unsigned long runs = 0, by_weights = 0, dead = 0;
+    const float lrs[] = {0.01f, 0.1f, 1.0f, 10.0f, 1e4f, 1e16f, 1e30f, 1e37f, 3e38f, -0.5f, -30.0f, -3e38f};
+    for (size_t seed = 0; seed < sgt_scaled(8, 2); seed++) {
+        sg_train_data t;
+        const int ok = seed % 2 ? sg_train_xor(&t, 30, seed, err, sizeof err)
+                                : sg_train_random(&t, 4, 2, 30, 1, seed, err, sizeof err);
+        if (!SGT_CHECK(ok == 0, "data for seed %zu: %s", seed, err))
+            continue;
+        for (size_t l = 0; l <= sizeof lrs / sizeof lrs[0]; l++) {
+            const bool dead_unit = l == sizeof lrs / sizeof lrs[0]; /* last: lr 0.002, w1[bias][5] = -inf */
+            const float lr = dead_unit ? 0.002f : lrs[l];
+            const float keep = t.w1[2 * 30 + 5];
+            if (dead_unit)
+                t.w1[2 * 30 + 5] = -INFINITY;
+            for (int a = 0; a < n_all; a++) {
+                const float g0 = conv[(seed + l) % 3];
+                const sg_train_opts eager = {.g0 = g0, .steps = STEPS, .lr = lr};
+                const sg_train_opts lazy = {.g0 = g0, .steps = STEPS, .lr = lr, .no_digests = true};
+                sg_train_result e, z;
+                if (!SGT_CHECK(sg_train_run_opts(all[a], &t, &eager, &e, err, sizeof err) == 0, "%s", err))
+                    continue;
+                if (!SGT_CHECK(sg_train_run_opts(all[a], &t, &lazy, &z, err, sizeof err) == 0, "%s", err)) {
+                    sg_train_result_free(&e);
+                    continue;
+                }
+                snprintf(what, sizeof what, "seed %zu lr %g%s %s", seed, (double)lr,
+                         dead_unit ? " dead unit" : "", sg_isa_name(all[a]->isa));
+                same_run(what, &t, &e, &z);
+                const float last = e.loss[e.steps - 1];
+                /* Ended by the weight check: the last loss was finite, the update after it was not. */
+                const bool weights = e.diverged && e.blowup != SG_BLOWUP_BOUND && last - last == 0.0f;
+                by_weights += weights && e.steps % SG_TRAIN_CHECK_EVERY != 0;
+                if (dead_unit)
+                    dead += SGT_CHECK(weights && e.steps == 1 && e.blowup == SG_BLOWUP_INF,
+                                      "%s: want inf in the weights after update 0 (%zu steps, %s)", what,
+                                      e.steps, sg_train_blowup_name(e.blowup));
+                runs++;
+                sg_train_result_free(&e);
+                sg_train_result_free(&z);
+            }
+            t.w1[2 * 30 + 5] = keep;
+        }
+        sg_train_data_free(&t);
+    }
+    printf("lazy weight check: %lu runs bit-identical to the eager check; %lu ended by a non-finite weight "
+           "inside "
+           "a block, %lu of them with a dead unit (finite losses to the block's end)\n",
+           runs, by_weights, dead);
+    SGT_CHECK(by_weights > dead && dead > 0, "the replay was not exercised both ways (%lu, %lu)", by_weights,
+              dead);
+}
+
 int main(void)
 {
     sgt_install_fault_handler();
@@ -506,5 +587,6 @@ int main(void)
     test_blowups();
     test_xor();
     test_fused();
+    test_lazy_weight_check();
     return sgt_finish("test_train", nv);
 }
