@@ -297,11 +297,23 @@ static inline void sg_gemm_direct_scalar(size_t m, size_t n, size_t k, const flo
 
 #define SG_GEMM_TRANSPOSE_FLOATS 4096 /* 16 KiB stack buffer for op(B) chunks in the unpacked NT/TT path */
 
+/* bt[p*nb + j] = b[j*ldb + p] for j < nb, p < k: nb stored rows of B (columns of op(B)) into row-major
+   op(B). An ISA may supply a vector version (sg_gemm_isa.transpose); this is the generic one. */
+typedef void (*sg_gemm_transpose_fn)(size_t nb, size_t k, const float *b, size_t ldb, float *bt);
+static inline void sg_gemm_transpose_scalar(size_t nb, size_t k, const float *b, size_t ldb, float *bt)
+{
+    for (size_t j = 0; j < nb; j++)
+        for (size_t p = 0; p < k; p++)
+            bt[p * nb + j] = b[j * ldb + p];
+}
+
 /* Picks the unpacked path: over m when A is transposed and n narrower than cols_below, over n when B is
-   row-major, else transposes op(B) in chunks so the row kernel applies. */
-SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols_fn, size_t cols_below,
-                                   sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a,
-                                   size_t lda, const float *b, size_t ldb, float *c, size_t ldc)
+   row-major, else transposes op(B) in chunks (with transpose_fn, or the scalar loop when NULL) so the row
+   kernel applies. */
+SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols_fn,
+                                   sg_gemm_transpose_fn transpose_fn, size_t cols_below, sg_trans ta,
+                                   sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                                   const float *b, size_t ldb, float *c, size_t ldc)
 {
     const size_t a_row = ta == SG_NO_TRANS ? lda : 1, a_col = ta == SG_NO_TRANS ? 1 : lda;
     const size_t b_row = tb == SG_NO_TRANS ? ldb : 1, b_col = tb == SG_NO_TRANS ? 1 : ldb;
@@ -316,9 +328,7 @@ SG_GEMM_INLINE void sg_gemm_direct(sg_gemm_rows_fn rows_fn, sg_gemm_cols_fn cols
         const size_t chunk = SG_GEMM_TRANSPOSE_FLOATS / k;
         for (size_t j0 = 0; j0 < n; j0 += chunk) {
             const size_t nb = sg_gemm_min(chunk, n - j0);
-            for (size_t j = 0; j < nb; j++)
-                for (size_t p = 0; p < k; p++)
-                    bt[p * nb + j] = b[(j0 + j) * ldb + p];
+            (transpose_fn ? transpose_fn : sg_gemm_transpose_scalar)(nb, k, b + j0 * ldb, ldb, bt);
             rows_fn(m, nb, k, a, a_row, a_col, bt, nb, c + j0, ldc);
         }
     } else {
@@ -335,9 +345,10 @@ typedef struct sg_gemm_isa {
     sg_gemm_ukernel_fn ukernel; /* full mr x nr tile of the packed path */
     sg_gemm_pack_a_fn pack_a;   /* full-panel packing, or NULL for the generic loops */
     sg_gemm_pack_b_fn pack_b;
-    sg_gemm_rows_fn rows; /* unpacked, vectors over n (sg_gemm_direct) */
-    sg_gemm_cols_fn cols; /* unpacked, vectors over m for a transposed A ... */
-    size_t cols_below;    /* ... used when n < cols_below (and m > n) */
+    sg_gemm_rows_fn rows;           /* unpacked, vectors over n (sg_gemm_direct) */
+    sg_gemm_cols_fn cols;           /* unpacked, vectors over m for a transposed A ... */
+    size_t cols_below;              /* ... used when n < cols_below (and m > n) */
+    sg_gemm_transpose_fn transpose; /* unpacked NT/TT: op(B) chunks into row-major form; NULL: scalar loop */
 } sg_gemm_isa;
 
 /* The packed path when the product is large enough for it: 0 done, -1 not taken (nothing written).
@@ -374,7 +385,8 @@ SG_GEMM_INLINE void sg_gemm_matmul(const sg_gemm_isa *isa, sg_trans ta, sg_trans
     if (m >= isa->tile.min_m && n >= isa->tile.nr / 2 &&
         sg_gemm_try_packed(isa, ta, tb, m, n, k, a, lda, b, ldb, c, ldc) == 0)
         return;
-    sg_gemm_direct(isa->rows, isa->cols, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    sg_gemm_direct(isa->rows, isa->cols, isa->transpose, isa->cols_below, ta, tb, m, n, k, a, lda, b, ldb, c,
+                   ldc);
 }
 
 #endif
