@@ -350,6 +350,19 @@ static void tiny_rows(size_t m, size_t n, size_t k, const float *a, size_t a_row
                       const float *b, size_t ldb, float *c, size_t ldc)
 {
     const size_t last = n - 8, o[4] = {0, sg_gemm_min(8, last), sg_gemm_min(16, last), last};
+    if (k == 1) { /* one FMA from +0 per output (the training task's NT 4x30x1): no chain, no loop over p */
+        const __m256 zero = _mm256_setzero_ps(), b0 = _mm256_loadu_ps(b + o[0]),
+                     b1 = _mm256_loadu_ps(b + o[1]);
+        const __m256 b2 = _mm256_loadu_ps(b + o[2]), b3 = _mm256_loadu_ps(b + o[3]);
+        for (size_t i = 0; i < m; i++, a += a_row, c += ldc) {
+            const __m256 u = _mm256_broadcast_ss(a);
+            _mm256_storeu_ps(c + o[0], _mm256_fmadd_ps(u, b0, zero));
+            _mm256_storeu_ps(c + o[1], _mm256_fmadd_ps(u, b1, zero));
+            _mm256_storeu_ps(c + o[2], _mm256_fmadd_ps(u, b2, zero));
+            _mm256_storeu_ps(c + o[3], _mm256_fmadd_ps(u, b3, zero));
+        }
+        return;
+    }
     for (size_t i = 0; i < m; i += 2) {
         const size_t i1 = i + 1 < m ? i + 1 : i;
         tiny_rows_pair(k, a + i * a_row, a + i1 * a_row, a_col, b, ldb, o, c + i * ldc,
