@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx2/gemm_pack.h"
 #include "simd/avx2/tail_mask.h"
 #include "simd/gemm_driver.h"
 
@@ -183,128 +184,19 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
 
 /* ---- Packing: whole panels with vector loads, each reading the stored matrix along its rows ---- */
 
-/* In-register 8x8 transpose: on return r[q] holds lane q of each input, r[q][i] = in[i][q]. */
-static inline void transpose8(__m256 r[8])
-{
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
-/* The first 6 lanes of v to p (4 + 2: exactly the panel's floats, never past its end). */
-static inline void store6(float *p, __m256 v)
-{
-    const __m128 lo = _mm256_castps256_ps128(v);
-    _mm_storeu_ps(p, lo);
-    _mm_storel_pi((__m64 *)(p + 4), _mm256_extractf128_ps(v, 1));
-}
-
-/* ap[p*6 + i] = op(A)[i0+i][p0+p]. NN/NT: the six stored rows are read 8 floats at a time and
-   transposed (2 zero rows fill the 8x8). TN/TT: a stored row holds op(A)'s column, 6 floats a p. */
-static void pack_a_6(sg_trans ta, const float *a, size_t lda, size_t i0, size_t p0, size_t kc, float *ap)
-{
-    if (ta == SG_TRANS) {
-        const float *src = a + p0 * lda + i0;
-        for (size_t p = 0; p < kc; p++, src += lda, ap += MR) {
-            _mm_storeu_ps(ap, _mm_loadu_ps(src));
-            _mm_storel_pi((__m64 *)(ap + 4), _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(src + 4)));
-        }
-        return;
-    }
-    const float *src = a + i0 * lda + p0;
-    size_t p = 0;
-    for (; p + 8 <= kc; p += 8) {
-        __m256 r[8];
-        for (int i = 0; i < MR; i++)
-            r[i] = _mm256_loadu_ps(src + i * lda + p);
-        r[6] = r[7] = _mm256_setzero_ps();
-        transpose8(r);
-        for (int q = 0; q < 8; q++)
-            store6(ap + (p + q) * MR, r[q]);
-    }
-    for (; p < kc; p++)
-        for (int i = 0; i < MR; i++)
-            ap[p * MR + i] = src[i * lda + p];
-}
-
-/* bp[p*16 + j] = op(B)[p0+p][j0+j]. NN/TN: a stored row holds 16 of op(B)'s row, two vector copies.
-   NT/TT: 16 stored rows are op(B)'s columns; 8x8 blocks of them are transposed, so the reads
-   stay along the stored rows. bp is 64-byte aligned (the panels are 64·kc bytes apart). */
-static void pack_b_16(sg_trans tb, const float *b, size_t ldb, size_t p0, size_t j0, size_t kc, float *bp)
-{
-    if (tb == SG_NO_TRANS) {
-        const float *src = b + p0 * ldb + j0;
-        for (size_t p = 0; p < kc; p++, src += ldb, bp += NR) {
-            _mm256_store_ps(bp, _mm256_loadu_ps(src));
-            _mm256_store_ps(bp + 8, _mm256_loadu_ps(src + 8));
-        }
-        return;
-    }
-    const float *src = b + j0 * ldb + p0;
-    size_t p = 0;
-    for (; p + 8 <= kc; p += 8)
-        for (int h = 0; h < 2; h++) {
-            __m256 r[8];
-            for (int j = 0; j < 8; j++)
-                r[j] = _mm256_loadu_ps(src + (size_t)(8 * h + j) * ldb + p);
-            transpose8(r);
-            for (int q = 0; q < 8; q++)
-                _mm256_store_ps(bp + (p + q) * NR + 8 * h, r[q]);
-        }
-    for (; p < kc; p++)
-        for (int j = 0; j < NR; j++)
-            bp[p * NR + j] = src[(size_t)j * ldb + p];
-}
-
-/* The unpacked NT/TT path's transpose of op(B) chunks, bt[p*nb + j] = b[j*ldb + p]: 8x8 blocks through
-   registers, the edges element by element. The scalar loop made small NT products half as fast as NN
-   (32^3: 41 vs 84 GFLOP/s), the transpose costing about as much as the product. */
-static void transpose_b(size_t nb, size_t k, const float *b, size_t ldb, float *bt)
-{
-    size_t j = 0;
-    for (; j + 8 <= nb; j += 8) {
-        size_t p = 0;
-        for (; p + 8 <= k; p += 8) {
-            __m256 r[8];
-            for (int q = 0; q < 8; q++)
-                r[q] = _mm256_loadu_ps(b + (j + (size_t)q) * ldb + p);
-            transpose8(r);
-            for (int q = 0; q < 8; q++)
-                _mm256_storeu_ps(bt + (p + (size_t)q) * nb + j, r[q]);
-        }
-        for (; p < k; p++)
-            for (size_t q = 0; q < 8; q++)
-                bt[p * nb + j + q] = b[(j + q) * ldb + p];
-    }
-    for (; j < nb; j++)
-        for (size_t p = 0; p < k; p++)
-            bt[p * nb + j] = b[j * ldb + p];
-}
+SG_GEMM_PACKERS(pack_a_panel, pack_b_panel, MR, NR)
 
 /* The tile and the packing threshold are SG_GEMM_TILE_AVX2 (simd/gemm_blocking.h); KC, MC and NC
    follow from the cache sizes at run time (docs/matmul.md). */
 static const sg_gemm_isa gemm = {
     .tile = SG_GEMM_TILE_AVX2,
     .ukernel = ukernel_6x16,
-    .pack_a = pack_a_6,
-    .pack_b = pack_b_16,
+    .pack_a = pack_a_panel,
+    .pack_b = pack_b_panel,
     .rows = direct_rows,
     .cols = direct_cols,
     .cols_below = 4,
-    .transpose = transpose_b,
+    .transpose = sg_transpose_b,
 };
 
 /* ---- The training task's shapes, without loops over strips or blocks ----

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx2/gemm_pack.h"
 #include "simd/gemm_driver.h"
 
 #define MR SG_GEMM_AVX512_MR
@@ -159,14 +160,20 @@ static void direct_cols(size_t m, size_t n, size_t k, const float *a, size_t lda
    model gives KC = 128, as measured best there against 96 and 192 (docs/x86-kernels.md), and packing
    from op(A) > 512 KiB, i.e. from 384^3 as measured: the unpacked kernels ran 2.5x faster at
    32^3-64^3 and 10-20% faster at 128^3-256^3; at 512^3 NT fell to 51 against 80 packed
-   (simdgrad-bench, 2026-11-26). Packing uses the driver's generic loops (no AVX-512 machine here to
-   measure zmm packing on). */
+   (simdgrad-bench, 2026-11-26). Packing and the unpacked NT transpose are the AVX2 ones of
+   simd/avx2/gemm_pack.h for this tile (8x8 ymm transposes; zmm packing has not been measured on an
+   AVX-512 machine). */
+SG_GEMM_PACKERS(pack_a_panel, pack_b_panel, MR, NR)
+
 static const sg_gemm_isa gemm = {
     .tile = SG_GEMM_TILE_AVX512,
     .ukernel = ukernel_12x32,
+    .pack_a = pack_a_panel,
+    .pack_b = pack_b_panel,
     .rows = direct_rows,
     .cols = direct_cols,
     .cols_below = 8,
+    .transpose = sg_transpose_b,
 };
 
 void sg_avx512_matmul(sg_trans ta, sg_trans tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
