@@ -3,10 +3,12 @@
  * H=30, O=1, seed 0, lr 0.002). sg_train_run allocates its buffers per call, so the one-step
  * figure includes those few mallocs; the 200-step run amortises them (counter ns_per_step).
  * train/ runs each step through the table's own train_step where it has one (fused for this shape on
- * AVX2), train_unfused/ makes the seven kernel calls; train_gemms/ times the five products of a step
+ * AVX2 and AVX-512), train_unfused/ makes the seven kernel calls, train_kernel/ calls the table's train_step
+ * 200 times without sg_train_run around it; train_gemms/ times the five products of a step
  * alone, chained, against the sum of their contract bounds (x_bound, bench/ceilings.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sgb.h"
 #include "train.h"
@@ -43,6 +45,33 @@ static void run_train(sgb_state *st, void *p)
     sgb_counters(st, c->meta, (double)c->steps);
     sgb_counter_roofline(st, c->meta, c->impl->peak);
     sgb_counter_ratio(st, "ns_per_step", 1e-9 * (double)c->steps);
+}
+
+/* The table's train_step alone, 200 steps in a row from the default start (weights restored before each
+   run), without sg_train_run's allocations and per-step bookkeeping: what the step kernel itself costs,
+   against chain_ns, the 30 dependent FMAs of y_pred (latency measured at start-up) that no step can
+   beat under the contract (docs/training-step.md). */
+static void run_step(sgb_state *st, void *p)
+{
+    const tctx *c = p;
+    if (!data_ok) {
+        sgb_skip(st, "training data could not be built");
+        return;
+    }
+    const sg_kernels *k = &c->impl->k;
+    float w1[3 * 30], w2[30], loss, work[SG_TRAIN_STEP_WORK(4, 3, 30, 1)];
+    uint64_t counts[2];
+    while (sgb_keep_running_batch(st, 1)) {
+        memcpy(w1, data.w1, sizeof w1);
+        memcpy(w2, data.w2, sizeof w2);
+        for (size_t s = 0; s < c->steps; s++)
+            k->train_step(4, 3, 30, 1, data.x, data.y, w1, w2, 0.002f, 1.0f, SG_TRAIN_MAX_LOSS, work, &loss,
+                          counts);
+    }
+    sgb_counters(st, c->meta, (double)c->steps);
+    sgb_counter_roofline(st, c->meta, c->impl->peak);
+    sgb_counter_ratio(st, "ns_per_step", 1e-9 * (double)c->steps);
+    sgb_counter(st, "chain_ns", 30.0 * sgb_fma_timing_get()->latency_s * 1e9);
 }
 
 /* The five products of one step (sgb_train_shapes), each fed by the one before as in training (h stands
@@ -112,6 +141,16 @@ void sgb_register_train(void)
         const char *names[] = {"steps"};
         const int64_t values[] = {200};
         sgb_register_meta(c->meta, run_train, c, 1, names, values);
+    }
+    for (size_t i = 0; i < ni; i++) {
+        tctx *c = sgb_ctx_alloc(sizeof *c);
+        c->impl = &impls[i];
+        c->steps = 200;
+        c->meta =
+            sgb_meta_add("train_kernel", impls[i].name, "steps:200", step_flops * 200.0, 0, -1, SGB_BW_ADD);
+        const char *names[] = {"steps"};
+        const int64_t values[] = {200};
+        sgb_register_meta(c->meta, run_step, c, 1, names, values);
     }
     static const size_t steps[] = {1, 200};
     for (int s = 0; s < 2; s++) {
