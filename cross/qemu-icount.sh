@@ -16,7 +16,7 @@ count() { # isa workload reps -> executed instructions
 }
 isas=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$drv" list)
 printf '%-14s' "workload"; for isa in $isas; do printf '%12s' "$isa"; done; echo "   (QEMU_CPU=${QEMU_CPU:-max})"
-for w in train matmul64 relu4096 relu_grad4096; do
+for w in train step step_unfused matmul64 relu4096 relu_grad4096; do
   printf '%-14s' "$w"
   for isa in $isas; do
     base=$(count "$isa" "$w" 0)
