@@ -1,7 +1,9 @@
 /* train_step, NEON: the training task's shape (n = 4 samples, d = 3 with the bias, h = 30 hidden,
- * o = 1 output) in one pass whose 4×30 activations stay in registers (or the stack slots gcc spills a
- * few of them to); any other shape, and any step whose h holds a ±0 or a NaN, runs the unfused sequence
- * with this ISA's kernels (src/train_step_seq.h). docs/training-step.md has the instruction counts.
+ * o = 1 output) in one pass whose 4×30 activations never go through the scratch or a kernel call (they
+ * are 30 vectors; with the chain and the operands that is more than 32 registers, so gcc parks part of
+ * them on the stack until the backward pass); any other shape, and any step whose h holds a ±0 or
+ * whose loss is NaN (as a NaN in h makes it), runs the unfused sequence with this ISA's kernels
+ * (src/train_step_seq.h). docs/training-step.md has the instruction counts.
  *
  * Bit-identical to that sequence. Every product is the chain the matmul contract spells (acc = +0;
  * acc = fma(a_p, b_p, acc), p in order), relu and relu_grad give the neon kernels' bits, the loss adds in
@@ -9,11 +11,11 @@
  *
  * Which multiplicand FMLA takes first decides the payload only when both are NaN (FPProcessNaNs3: addend,
  * then op1, then op2), and sg_neon_matmul does not use one order throughout (its 8-wide tiles take op(B)
- * first, its column path op(A)). The fused path runs only when no h is ±0 or NaN, which it checks before
- * anything leaves the forward pass, and then no product has two NaN multiplicands: a NaN in x or w1
- * makes its h NaN; h_relu is not NaN; the backward runs only when the loss is not NaN, so g is not
- * either. So the order of the multiplicands is free there, while every accumulation order is the
- * kernels'. The same condition makes relu max(h, +0) and relu_grad "grad_h_relu where h_relu != 0".
+ * first, its column path op(A)). The fused path keeps a step only when no h is ±0 and the loss is not
+ * NaN, so no h is NaN, and it checks that before it writes anything. Then no product has two NaN
+ * multiplicands: a NaN in x or w1 would make an h NaN; h_relu is not NaN; g is not NaN since the loss is
+ * not. So the order of the multiplicands is free there, while every accumulation order is the kernels'.
+ * The same condition makes relu max(h, +0) and relu_grad "grad_h_relu where h_relu != 0".
  *
  * Layout: a row of 30 is seven vectors (columns 0-27) and a pair (28, 29); the pairs of two samples
  * share a vector ([i][28], [i][29], [i+1][28], [i+1][29]), so the 4×30 activations are 30 vectors.
@@ -90,7 +92,8 @@ static __attribute__((noinline)) void unfused(size_t n, size_t d, size_t h, size
                       grad_at_zero, max_loss, work, loss, counts);
 }
 
-/* Returns 0 when h has a ±0 or a NaN (nothing written; the caller runs the unfused sequence). */
+/* Returns 0 when h has a ±0, or the loss is NaN (which a NaN in h makes it): nothing written, the caller
+   runs the unfused sequence. */
 static int fused_4x3x30x1(const float *x, const float *y, float *w1, float *w2, float lr, float max_loss,
                           float *loss_out, uint64_t *counts)
 {
@@ -99,18 +102,31 @@ static int fused_4x3x30x1(const float *x, const float *y, float *w1, float *w2, 
     const float32x4x3_t xv = vld3q_f32(x);
     const float32x4_t xc[TD] = {xv.val[0], xv.val[1], xv.val[2]};
 
-    /* h = x·w1 (NN 4×30×3) and h_relu. The first step is a product, not an FMA from +0: the two differ
-       only in the sign of a zero, which survives the chain only into an h of ±0 (the unfused path). */
+    /* Forward, one block of four columns at a time, so that y_pred's chain starts after the first block:
+       h = x·w1 (NN 4×30×3), h_relu, and y_pred = h_relu·w2 (NN 4×1×30), one chain from +0 in column order
+       over the block's 4×4 transpose, lane i = sample i. The first step of h is a product, not an FMA from
+       +0: the two differ only in the sign of a zero, which survives the chain only into an h of ±0 (the
+       unfused path). An exact zero in h is one compare per vector; a NaN in h makes the loss NaN, which
+       is checked instead. */
     float32x4_t hr[TN][TV], hrp[2];
-    uint32x4_t nonzero = vdupq_n_u32(~0u); /* |h| > 0: false for ±0 and NaN */
+    uint32x4_t zeros = vdupq_n_u32(0);
+    float32x4_t yp = zero;
+    /* Unrolled (as a loop: 1054 instructions a step instead of 1019, cross/qemu-icount.sh). */
+#pragma GCC unroll 7
     for (int v = 0; v < TV; v++) {
         const float32x4_t w0 = vld1q_f32(w1 + 4 * v), w1v = vld1q_f32(w1 + TH + 4 * v),
                           w2v = vld1q_f32(w1 + 2 * TH + 4 * v);
         for (int i = 0; i < TN; i++) {
             const float32x4_t h = fma_lane(fma_lane(mul_lane(w0, xc[0], i), w1v, xc[1], i), w2v, xc[2], i);
-            nonzero = vandq_u32(nonzero, vcagtq_f32(h, zero));
+            zeros = vorrq_u32(zeros, vceqzq_f32(h));
             hr[i][v] = vmaxq_f32(h, zero);
         }
+        const float32x4_t rows[TN] = {hr[0][v], hr[1][v], hr[2][v], hr[3][v]};
+        float32x4_t col[4];
+        transpose4(rows, col);
+        const float32x4_t wv = vld1q_f32(w2 + 4 * v);
+        for (int c = 0; c < 4; c++)
+            yp = fma_lane(yp, col[c], wv, c);
     }
     for (int q = 0; q < 2; q++) { /* columns 28 and 29 of samples 2q and 2q + 1 */
         float32x4_t h = zero;
@@ -119,21 +135,8 @@ static int fused_4x3x30x1(const float *x, const float *y, float *w1, float *w2, 
             const float32x4_t xp = q ? vzip2q_f32(xc[p], xc[p]) : vzip1q_f32(xc[p], xc[p]);
             h = p ? vfmaq_f32(h, vcombine_f32(wt, wt), xp) : vmulq_f32(vcombine_f32(wt, wt), xp);
         }
-        nonzero = vandq_u32(nonzero, vcagtq_f32(h, zero));
+        zeros = vorrq_u32(zeros, vceqzq_f32(h));
         hrp[q] = vmaxq_f32(h, zero);
-    }
-    if (vminvq_u32(nonzero) == 0)
-        return 0;
-
-    /* y_pred = h_relu·w2 (NN 4×1×30): one chain from +0 in column order, lane i = sample i. */
-    float32x4_t yp = zero;
-    for (int v = 0; v < TV; v++) {
-        const float32x4_t rows[TN] = {hr[0][v], hr[1][v], hr[2][v], hr[3][v]};
-        float32x4_t col[4];
-        transpose4(rows, col);
-        const float32x4_t wv = vld1q_f32(w2 + 4 * v);
-        for (int c = 0; c < 4; c++)
-            yp = fma_lane(yp, col[c], wv, c);
     }
     const float32x2_t w2t = vld1_f32(w2 + 4 * TV);
     yp = vfmaq_lane_f32(yp, vuzp1q_f32(hrp[0], hrp[1]), w2t, 0);
@@ -147,6 +150,8 @@ static int fused_4x3x30x1(const float *x, const float *y, float *w1, float *w2, 
     loss = loss + vgetq_lane_f32(sq, 1);
     loss = loss + vgetq_lane_f32(sq, 2);
     loss = loss + vgetq_lane_f32(sq, 3);
+    if (vmaxvq_u32(zeros) != 0 || loss != loss)
+        return 0;
     *loss_out = loss;
     counts[0] = 0;
     counts[1] = 0;
@@ -158,7 +163,10 @@ static int fused_4x3x30x1(const float *x, const float *y, float *w1, float *w2, 
     /* Backward, one block of four columns at a time (the blocks are independent):
        grad_h_relu = g·w2ᵀ (NT 4×30×1, one FMA from +0), grad_h = grad_h_relu where h_relu != 0, else +0
        (relu_grad when h has no ±0 and no NaN), grad_w2 = h_reluᵀ·g (TN 30×1×4), grad_w1 = xᵀ·grad_h
-       (TN 3×30×4), each chain over the samples in order; then w -= lr·grad. */
+       (TN 3×30×4), each chain over the samples in order; then w -= lr·grad. A loop, reading h_relu back
+       from the stack: 30 vectors of it, the chain and the forward's operands do not fit in 32 registers,
+       and with this loop unrolled too gcc spilled more (1073 instructions a step instead of 1019). */
+#pragma GCC unroll 1
     for (int v = 0; v < TV; v++) {
         const float32x4_t wv = vld1q_f32(w2 + 4 * v);
         float32x4_t gh[TN], gw2 = zero;
