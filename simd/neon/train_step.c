@@ -37,7 +37,7 @@
 
 #define SG_INLINE static inline __attribute__((always_inline))
 
-/* acc + a·b[lane] with the lane a constant once the loops are unrolled (FMLA by element needs one). */
+/* acc + a·b[lane], the lane a constant once the loops over it are unrolled (FMLA by element needs one). */
 SG_INLINE float32x4_t fma_lane(float32x4_t acc, float32x4_t a, float32x4_t b, int lane)
 {
     switch (lane) {
@@ -81,8 +81,8 @@ SG_INLINE void transpose4(const float32x4_t r[4], float32x4_t c[4])
 #undef SG_TRN64
 }
 
-/* Any other shape, or an h with a ±0 or a NaN: the unfused sequence, out of line so that the fused path
-   keeps its registers. */
+/* Any other shape, or a step whose h holds a ±0 or whose loss is NaN: the unfused sequence, out of line
+   so that the fused path keeps its registers. */
 static __attribute__((noinline)) void unfused(size_t n, size_t d, size_t h, size_t o, const float *x,
                                               const float *y, float *w1, float *w2, float lr,
                                               float grad_at_zero, float max_loss, float *work, float *loss,
