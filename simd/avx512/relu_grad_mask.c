@@ -2,7 +2,9 @@
  * 16 elements' codes are one 32-bit word: broadcast to every lane, one vptestmd against lane j's bit
  * 2j gives the low-bit opmask, one against bit 2j+1 the high-bit one. Then dx = lo ? dy : +0, over
  * which hi lanes (ZERO, NAN) take g0·dy and, only when some code is NAN, lo & hi lanes take y through
- * an opmask load, so y is read only there.
+ * an opmask load, so y is read only there. The main loop checks a round's 128 code bits for NAN once in
+ * general registers, so its common rounds have no branch inside (and stay one block for the llvm-mca
+ * model, docs/model.md).
  *
  * For n >= 256 a peel aligns dx to 64 bytes (see relu_mask.c: whole code bytes, so only when dx is
  * 16-byte aligned). No streaming stores, as relu_mask.c says. */
@@ -13,7 +15,7 @@
 #include "sg_kernels_impl.h"
 
 /* dx for 16 elements whose codes are bits (element j: bits 2j, 2j+1); lanes outside m are not
-   stored by the caller, and y is read only in m's NAN lanes. */
+   stored by the caller, and y is read only in m's NAN lanes (m = 0: the caller knows there are none). */
 static inline __m512 grad16(uint32_t bits, __m512 dy, const float *y, __mmask16 m, __m512 g0)
 {
     const __m512i lo_bit =
@@ -52,15 +54,26 @@ void sg_avx512_relu_grad_mask(size_t n, const uint8_t *mask, const float *y, con
             i = head;
         }
     }
-    for (; i + 64 <= n; i += 64) {
-        uint32_t w[4];
-        memcpy(w, mask + i / 4, sizeof w);
-        const __m512 d0 = _mm512_loadu_ps(dy + i), d1 = _mm512_loadu_ps(dy + i + 16);
-        const __m512 d2 = _mm512_loadu_ps(dy + i + 32), d3 = _mm512_loadu_ps(dy + i + 48);
-        _mm512_storeu_ps(dx + i, grad16(w[0], d0, y + i, 0xFFFF, g0));
-        _mm512_storeu_ps(dx + i + 16, grad16(w[1], d1, y + i + 16, 0xFFFF, g0));
-        _mm512_storeu_ps(dx + i + 32, grad16(w[2], d2, y + i + 32, 0xFFFF, g0));
-        _mm512_storeu_ps(dx + i + 48, grad16(w[3], d3, y + i + 48, 0xFFFF, g0));
+    while (i + 64 <= n) {
+        for (; i + 64 <= n; i += 64) { /* the fast rounds, left at the first NAN code */
+            uint64_t w[2];
+            memcpy(w, mask + i / 4, sizeof w);
+            if (((w[0] & w[0] >> 1) | (w[1] & w[1] >> 1)) & 0x5555555555555555ull)
+                break;
+            for (size_t q = 0; q < 4; q++) {
+                const size_t at = i + 16 * q;
+                uint32_t c;
+                memcpy(&c, mask + at / 4, sizeof c);
+                _mm512_storeu_ps(dx + at, grad16(c, _mm512_loadu_ps(dy + at), y + at, 0, g0));
+            }
+        }
+        if (i + 64 > n)
+            break;
+        for (size_t q = 0; q < 4; q++, i += 16) { /* a round with a NAN code */
+            uint32_t c;
+            memcpy(&c, mask + i / 4, sizeof c);
+            _mm512_storeu_ps(dx + i, grad16(c, _mm512_loadu_ps(dy + i), y + i, 0xFFFF, g0));
+        }
     }
     for (; i + 16 <= n; i += 16) {
         uint32_t w;
