@@ -47,7 +47,8 @@ def case_extractor(tool, simdgrad, build):
     # The work per iteration follows from the source: relu stores 4 vectors per iteration, relu_grad 2;
     # the avx2 microkernel does 6x2 ymm FMAs per k step, 4 k steps per iteration (unrolled), the avx512 one
     # 12x2 zmm FMAs per k step; ...
-    want = {"avx2/relu": 32, "avx2/relu_grad": 32, "avx2/matmul.ukernel_6x16": 768,
+    want = {"avx2/relu": 32, "avx2/relu_grad": 32, "avx2/relu_mask": 32, "avx2/relu_grad_mask": 32,
+            "avx512/relu_mask": 64, "avx512/relu_grad_mask": 64, "avx2/matmul.ukernel_6x16": 768,
             "avx2/matmul.rows_4x16": 128, "avx2/matmul.rows_4x1": 8,
             "avx512/relu": 64, "avx512/relu_grad": 32, "avx512/matmul.ukernel_12x32": 768,
             "avx512/matmul.rows_4x32": 256, "avx512/matmul.rows_4x16m": 128, "avx512/matmul.cols_32": 64}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """simdgrad model: a static throughput model of the hand-written kernels' hot loops, per target core.
 
-For every kernel (relu, relu_grad, the matmul microkernels and small-shape paths of each ISA) this
+For every kernel (relu, relu_grad, relu_mask and relu_grad_mask on x86, the matmul microkernels and small-shape paths of each ISA) this
 disassembles the *compiled object* of the build (llvm-objdump), finds the kernel's steady-state inner
 loop, runs llvm-mca on it for a list of cores and reports cycles per iteration, work (elements or
 FLOPs) per cycle, the bottleneck resource and the fraction of that core's peak. Peaks come from
@@ -69,6 +69,11 @@ KERNELS = [
     dict(name="avx2/relu_grad", isa="avx2", family="relu_grad", func="relu_grad_large", pick="stores",
          side_exits=True, hasnot=[r"^vmovnt", r"^vmulps"], kind="elementwise",
          serves="relu_grad fast main loop (4 ymm per iteration; h without zeros or NaNs)"),
+    dict(name="avx2/relu_mask", isa="avx2", family="relu_mask", func="relu_mask_large", pick="stores",
+         hasnot=[r"^vmovnt"], kind="elementwise", serves="relu_mask main loop (4 ymm + 8 code bytes per iteration)"),
+    dict(name="avx2/relu_grad_mask", isa="avx2", family="relu_grad_mask", func="relu_grad_mask_large",
+         pick="stores", side_exits=True, hasnot=[r"^vmovnt", r"^vmulps"], kind="elementwise",
+         serves="relu_grad_mask fast main loop (4 ymm per iteration; codes all NEG or POS)"),
     dict(name="avx2/matmul.ukernel_6x16", isa="avx2", family="matmul", func="ukernel_6x16", fma=48,
          kind="matmul", serves="packed microkernel, 4 k steps (unrolled 4x; op(A) > L2/4 NN/TN, > L1d NT/TT)"),
     dict(name="avx2/matmul.rows_4x16", isa="avx2", family="matmul", func="direct_rows", fma=8,
@@ -80,6 +85,11 @@ KERNELS = [
          kind="elementwise", serves="relu main loop (4 zmm per iteration)"),
     dict(name="avx512/relu_grad", isa="avx512", family="relu_grad", func="sg_avx512_relu_grad",
          pick="stores", kind="elementwise", serves="relu_grad main loop (2 zmm per iteration)"),
+    dict(name="avx512/relu_mask", isa="avx512", family="relu_mask", func="sg_avx512_relu_mask", pick="stores",
+         kind="elementwise", serves="relu_mask main loop (4 zmm + 16 code bytes per iteration)"),
+    dict(name="avx512/relu_grad_mask", isa="avx512", family="relu_grad_mask", func="sg_avx512_relu_grad_mask",
+         pick="stores", side_exits=True, kind="elementwise",
+         serves="relu_grad_mask main loop (4 zmm per iteration; codes without NAN)"),
     dict(name="avx512/matmul.ukernel_12x32", isa="avx512", family="matmul", func="ukernel_12x32", fma=24,
          kind="matmul", serves="packed microkernel, one k step (op(A) > L2/2)"),
     dict(name="avx512/matmul.rows_4x32", isa="avx512", family="matmul", func="direct_rows", fma=8,
@@ -468,7 +478,7 @@ def roof_rate_of(results, rkey, variants, vl):
 def roof_for(kernel):
     if kernel["kind"] == "matmul":
         return "fma"
-    return "copy" if kernel["family"] == "relu" else "add"
+    return "copy" if kernel["family"] in ("relu", "relu_mask") else "add"
 
 
 # ---- Main ---------------------------------------------------------------------------------------
@@ -692,7 +702,8 @@ MEASURED = {
 # Kernels that do the same job in two ISAs (by suffix after "<isa>/"), for --compare.
 PAIRS = {("neon", "sve"): [("relu", "relu"), ("relu_grad", "relu_grad"), ("matmul.tile_4x8", "matmul.tile_4x2v"),
                            ("matmul.column4", "matmul.by_rows")],
-         ("avx2", "avx512"): [("relu", "relu"), ("relu_grad", "relu_grad"),
+         ("avx2", "avx512"): [("relu", "relu"), ("relu_grad", "relu_grad"), ("relu_mask", "relu_mask"),
+                              ("relu_grad_mask", "relu_grad_mask"),
                               ("matmul.ukernel_6x16", "matmul.ukernel_12x32"), ("matmul.rows_4x16", "matmul.rows_4x32")]}
 
 
