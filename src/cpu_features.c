@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu_info.h"
+#include "sg_config.h"
 #include "sg_kernels_impl.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -50,6 +51,10 @@ bool sg_cpu_has_avx2_fma(void)
 
 bool sg_cpu_has_avx512_fbwdqvl(void)
 {
+#if SIMDGRAD_AVX512_EMULATED
+    /* The avx512 library was built for AVX2+FMA+F16C on SIMDe (simd/avx512/intrin.h). */
+    return sg_cpu_has_avx2_fma();
+#endif
     unsigned ebx7;
     if (!sg_cpu_has_avx2_fma() || !leaf7_ebx(&ebx7))
         return false;
@@ -134,8 +139,25 @@ bool sg_cpu_runs_scalar(void) { return true; }
    NEON kernels are as fast or faster on every modelled core (the 4x8 matmul tile 1.37x on the
    Neoverse-N2 model, where gcc's SVE tile is latency-bound by movprfx copies; relu and relu_grad
    equal), so SVE only wins from 256 bits on. Forcing SVE (SIMDGRAD_ISA, --isa) is unaffected. */
+#define SG_AVX512_EMULATION_NOTE                                                                             \
+    "emulated with SIMDe on AVX2+FMA, build option avx512_emulation: bit-exactness tests only, its speed "   \
+    "means nothing"
+
+const char *sg_isa_emulated(sg_isa isa)
+{
+    (void)isa;
+#if SIMDGRAD_AVX512_EMULATED
+    if (isa == SG_ISA_AVX512)
+        return SG_AVX512_EMULATION_NOTE;
+#endif
+    return NULL;
+}
+
 const char *sg_isa_not_preferred(sg_isa isa)
 {
+    /* An emulated table is only ever chosen by name (SIMDGRAD_ISA, --isa, the tests' ISA loops). */
+    if (sg_isa_emulated(isa) && sg_isa_available(isa))
+        return "(" SG_AVX512_EMULATION_NOTE ")";
 #ifdef SG_HAVE_SVE_VL_PRCTL
     if (isa == SG_ISA_SVE && sg_isa_available(SG_ISA_SVE) && sg_isa_available(SG_ISA_NEON) &&
         sve_vl_bytes() == 16)

@@ -159,6 +159,12 @@ bool sg_isa_compiled(sg_isa isa);
    can still be chosen by name (SIMDGRAD_ISA, sg_kernels_get). */
 const char *sg_isa_not_preferred(sg_isa isa);
 
+/* Why isa's kernels are not this ISA's native instructions in this build, or NULL (the normal case).
+   Only the CI build -Davx512_emulation=true has one: avx512 then runs SIMDe's AVX-512 on AVX2+FMA,
+   is available wherever AVX2+FMA is, bit-exact but not fast, and never preferred by sg_isa_best()
+   (sg_isa_not_preferred says so). */
+const char *sg_isa_emulated(sg_isa isa);
+
 /* The ISA to use: SIMDGRAD_ISA when set and non-empty, else sg_isa_best().
    Returns 0 and stores the ISA in *out; on an unknown or unavailable name returns -1 and
    writes a one-line message naming the available ISAs into msg (never falls back silently).

@@ -3,11 +3,11 @@
  *
  * Every output is one sequential chain acc = fma(a_p, b_p, acc), p = 0..k-1, starting from +0:
  * vectors always run ACROSS outputs (over n, or over m when A is transposed), never across k. */
-#include <immintrin.h>
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
 #include "simd/avx2/gemm_pack.h"
+#include "simd/avx512/intrin.h"
 #include "simd/gemm_driver.h"
 
 #define MR SG_GEMM_AVX512_MR

@@ -1,8 +1,8 @@
 /* ReLU forward, AVX-512: one masked move per vector; head and tail are opmask loads/stores. */
-#include <immintrin.h>
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx512/intrin.h"
 #include "simd/inject_hot.h"
 
 /* Lanes that are > 0 or NaN keep x; the rest become +0.0 (so -0.0 -> +0.0). */

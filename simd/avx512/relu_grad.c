@@ -1,8 +1,8 @@
 /* Masked ReLU gradient, AVX-512: opmask compares select dy, g0·dy, h (NaN) or +0.0 per lane. */
-#include <immintrin.h>
 #include <stdint.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx512/intrin.h"
 
 static inline __m512 relu_grad16(__m512 h, __m512 dy, __m512 g0)
 {

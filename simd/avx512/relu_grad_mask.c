@@ -8,11 +8,11 @@
  *
  * For n >= 256 a peel aligns dx to 64 bytes (see relu_mask.c: whole code bytes, so only when dx is
  * 16-byte aligned). No streaming stores, as relu_mask.c says. */
-#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx512/intrin.h"
 
 /* dx for 16 elements whose codes are bits (element j: bits 2j, 2j+1); lanes outside m are not
    stored by the caller, and y is read only in m's NAN lanes (m = 0: the caller knows there are none). */

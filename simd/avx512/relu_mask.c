@@ -13,11 +13,11 @@
  * must be a multiple of 4 elements to keep code bytes whole, so it is taken only when y is 16-byte
  * aligned (0, 4, 8 or 12 elements), else the loop runs unaligned. No streaming stores:
  * _mm512_stream_ps is another intrinsic SIMDe 0.7.4 lacks, and relu/relu_grad do not stream either. */
-#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sg_kernels_impl.h"
+#include "simd/avx512/intrin.h"
 
 /* The code's low bit (and relu's keep mask) and high bit of 16 lanes. */
 static inline __mmask16 code_lo16(__m512 v)

@@ -65,12 +65,14 @@ int sg_cmd_info(int argc, char **argv)
     printf("ISAs compiled:  ");
     for (int i = 0, first = 1; i < SG_ISA_COUNT; i++)
         if (sg_isa_compiled((sg_isa)i)) {
-            printf("%s%s", first ? "" : ", ", sg_isa_name((sg_isa)i));
+            printf("%s%s%s", first ? "" : ", ", sg_isa_name((sg_isa)i),
+                   sg_isa_emulated((sg_isa)i) ? " (emulated)" : "");
             first = 0;
         }
     sg_isa_list_available(msg, sizeof msg);
     printf("\nISAs available: %s\n", msg);
-    printf("ISA selected:   %s (%s)\n", sg_isa_name(sel), why);
+    printf("ISA selected:   %s (%s)%s\n", sg_isa_name(sel), why,
+           sg_isa_emulated(sel) ? " [EMULATED, see below]" : "");
     /* Per family whose code the selected table runs: an ISA may not implement every family yet,
        and then runs the reference for it (sg_family_impl). */
     printf("kernels:        ");

@@ -131,8 +131,32 @@ size_t sgt_scaled(size_t full, size_t divisor)
 
 /* ---- ISA iteration ---- */
 
+/* Whether SIMDGRAD_TEST_REQUIRE_ISA (space- or comma-separated names) names isa. */
+static bool isa_required(sg_isa isa)
+{
+    const char *list = getenv("SIMDGRAD_TEST_REQUIRE_ISA");
+    const char *name = sg_isa_name(isa);
+    const size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " ,");
+        const size_t n = strcspn(p, " ,");
+        if (n == len && strncmp(p, name, len) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
 int sgt_vector_kernels(const sg_kernels *out[SG_ISA_COUNT])
 {
+    /* Every name must be an ISA: a misspelt one would silently require nothing. */
+    const char *req = getenv("SIMDGRAD_TEST_REQUIRE_ISA");
+    int names = 0, isas = 0;
+    for (const char *p = req; p && *(p += strspn(p, " ,")); p += strcspn(p, " ,"))
+        names++;
+    for (int i = 0; i < SG_ISA_COUNT; i++)
+        isas += isa_required((sg_isa)i);
+    SGT_CHECK(names == isas, "SIMDGRAD_TEST_REQUIRE_ISA='%s' names something that is not an ISA", req);
     int count = 0;
     for (int i = 0; i < SG_ISA_COUNT; i++) {
         const sg_isa isa = (sg_isa)i;
@@ -142,9 +166,12 @@ int sgt_vector_kernels(const sg_kernels *out[SG_ISA_COUNT])
         if (!k) {
             printf("SKIP %s: not available on this CPU%s\n", sg_isa_name(isa),
                    sg_isa_compiled(isa) ? "" : " (not built for this architecture)");
+            SGT_CHECK(!isa_required(isa), "%s is required (SIMDGRAD_TEST_REQUIRE_ISA='%s') but not available",
+                      sg_isa_name(isa), getenv("SIMDGRAD_TEST_REQUIRE_ISA"));
             continue;
         }
-        printf("testing %s\n", sg_isa_name(isa));
+        printf("testing %s%s%s\n", sg_isa_name(isa), sg_isa_emulated(isa) ? ": " : "",
+               sg_isa_emulated(isa) ? sg_isa_emulated(isa) : "");
         out[count++] = k;
     }
     return count;

@@ -51,7 +51,9 @@ size_t sgt_scaled(size_t full, size_t divisor);
 /* ---- ISA iteration ---- */
 
 /* Fills out[] with the kernel tables of every available vector ISA (never scalar), printing
-   "SKIP <isa>: ..." for each one that is not. Returns the count. */
+   "testing <isa>" or "SKIP <isa>: ..." for each. Returns the count. SIMDGRAD_TEST_REQUIRE_ISA="a b"
+   (set by CI stages that exist to run those ISAs, e.g. tools/stages/25-avx512-emu.sh) turns a skip
+   of a named ISA into a failure. */
 int sgt_vector_kernels(const sg_kernels *out[SG_ISA_COUNT]);
 
 /* all[0] = the scalar table, then every available vector ISA (as sgt_vector_kernels, SKIP lines

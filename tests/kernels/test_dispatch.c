@@ -251,8 +251,8 @@ static sg_isa cpuinfo_best(bool *ok)
     sg_isa best = SG_ISA_SCALAR;
     *ok = true;
     for (int i = 0; i < SG_ISA_COUNT; i++) {
-        if (i == SG_ISA_SCALAR || !sg_isa_compiled((sg_isa)i))
-            continue;
+        if (i == SG_ISA_SCALAR || !sg_isa_compiled((sg_isa)i) || sg_isa_emulated((sg_isa)i))
+            continue; /* an emulated ISA is never the best, see cpuinfo_cross_check */
         const int has = cpuinfo_has(isa_cpuinfo[i]);
         *ok &= has >= 0;
         if (has > 0 && rank((sg_isa)i) > rank(best))
@@ -271,6 +271,15 @@ static void cpuinfo_cross_check(void)
         const sg_isa isa = (sg_isa)i;
         if (isa == SG_ISA_SCALAR || !sg_isa_compiled(isa))
             continue;
+        /* The avx512_emulation build: its flags are not the CPU's, so what is checked instead is that
+           dispatch never picks it by itself (the CI stage pins availability, SIMDGRAD_EXPECT_AVAILABLE). */
+        if (sg_isa_emulated(isa)) {
+            SGT_CHECK(!sg_isa_available(isa) || sg_isa_not_preferred(isa),
+                      "%s is emulated (%s) but dispatch may prefer it", sg_isa_name(isa),
+                      sg_isa_emulated(isa));
+            printf("cpuinfo: %s not checked: %s\n", sg_isa_name(isa), sg_isa_emulated(isa));
+            continue;
+        }
         const int has = cpuinfo_has(isa_cpuinfo[i]);
         if (has < 0) {
             printf("SKIP cpuinfo check: no flags line in /proc/cpuinfo\n");

@@ -283,6 +283,11 @@ static void small_caches(const sg_kernels *const *ks, int nk, sgt_rng *rng)
     if (sg_matmul_blocking_get(SG_ISA_AVX2, &bl) == 0)
         SGT_CHECK(bl.kc == 32 && bl.mc == 60 && bl.nc == 256, "avx2 tiny blocking: kc %zu mc %zu nc %zu",
                   bl.kc, bl.mc, bl.nc);
+    /* Natively only on AVX-512 hardware; everywhere else in the avx512_emulation build (25-avx512-emu). */
+    if (sg_isa_available(SG_ISA_AVX512) && sg_matmul_blocking_get(SG_ISA_AVX512, &bl) == 0)
+        SGT_CHECK(bl.kc == 32 && bl.mc == 60 && bl.nc == 256 && bl.pack_min_a_bytes <= 8 << 10,
+                  "avx512 tiny blocking: kc %zu mc %zu nc %zu, packed from %zu bytes", bl.kc, bl.mc, bl.nc,
+                  bl.pack_min_a_bytes);
     arenas ar;
     arenas_init(&ar, 600 * 360);
     unsigned variant = 0;
