@@ -47,6 +47,17 @@ int sg_ci_time_mode(const char *baseline, double threshold, double alpha, int up
 }
 #endif
 
+/* The measuring modes refuse a build whose kernels stand in for another ISA's (-Davx512_emulation):
+   its counts and times are SIMDe's, and a baseline updated from them would gate the wrong code. */
+static int refuse_emulated(void)
+{
+    for (int i = 0; i < SG_ISA_COUNT; i++)
+        if (sg_isa_emulated((sg_isa)i))
+            return sg_cli_error(CMD, "not in this build: %s is %s", sg_isa_name((sg_isa)i),
+                                sg_isa_emulated((sg_isa)i));
+    return SG_EXIT_OK;
+}
+
 static int check_range(const char *flag, double v, double lo, double hi, bool whole)
 {
     if (!(v >= lo && v <= hi) || (whole && v != floor(v)))
@@ -128,6 +139,8 @@ int sg_cmd_ci_check(int argc, char **argv)
                                 "--contender/--bench/--filter/--compare-py/--metric are for --mode time");
         if (sg_cli_validate_only)
             return SG_EXIT_OK;
+        if (refuse_emulated() != SG_EXIT_OK)
+            return SG_EXIT_USAGE;
         return sg_ci_icount_mode(baseline, threshold < 0 ? 2.0 : threshold, update, driver, (unsigned)reps);
     }
     if (!strcmp(mode, "time")) {
@@ -137,6 +150,8 @@ int sg_cmd_ci_check(int argc, char **argv)
             return sg_cli_error(CMD, "--metric must be real or cpu, got '%s'", metric);
         if (sg_cli_validate_only)
             return SG_EXIT_OK;
+        if (refuse_emulated() != SG_EXIT_OK)
+            return SG_EXIT_USAGE;
         return sg_ci_time_mode(baseline, threshold < 0 ? 5.0 : threshold, alpha, update, bench, contender,
                                filter, (unsigned)repetitions, compare, !strcmp(metric, "cpu"), quiet);
     }
