@@ -15,9 +15,9 @@ count() { # isa workload reps -> executed instructions
   wc -l <"$log"
 }
 isas=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$drv" list)
-printf '%-14s' "workload"; for isa in $isas; do printf '%12s' "$isa"; done; echo "   (QEMU_CPU=${QEMU_CPU:-max})"
-for w in train step step_unfused matmul64 relu4096 relu_grad4096; do
-  printf '%-14s' "$w"
+printf '%-19s' "workload"; for isa in $isas; do printf '%12s' "$isa"; done; echo "   (QEMU_CPU=${QEMU_CPU:-max})"
+for w in train step step_unfused matmul64 relu4096 relu_grad4096 relu_mask4096 relu_grad_mask4096; do
+  printf '%-19s' "$w"
   for isa in $isas; do
     base=$(count "$isa" "$w" 0)
     full=$(count "$isa" "$w" "$reps")

@@ -10,7 +10,8 @@
 #include "train_step_seq.h"
 
 enum { BIG = 64 };
-static float a[BIG * BIG], b[BIG * BIG], c[BIG * BIG], h[4096], dy[4096], dx[4096];
+static float a[BIG * BIG], b[BIG * BIG], c[BIG * BIG], h[4096], dy[4096], dx[4096], hr[4096];
+static uint8_t mask[4096 / 4];
 /* One step of the training task's shape (n 4, d 3, h 30, o 1) on data whose h has no exact zero, so a fused
    train_step takes its fused path. */
 static float sx[12], sy[4], sw1[90], sw2[30], swork[SG_TRAIN_STEP_WORK(4, 3, 30, 1)];
@@ -28,7 +29,8 @@ int main(int argc, char **argv)
     }
     if (argc != 4 || sg_isa_parse(argv[1], &isa) != 0 || !(k = sg_kernels_get(isa))) {
         fprintf(stderr, "usage: arm_icount <available isa> "
-                        "train|step|step_unfused|matmul64|relu4096|relu_grad4096 <reps>\n");
+                        "train|step|step_unfused|matmul64|relu4096|relu_grad4096|relu_mask4096|"
+                        "relu_grad_mask4096 <reps>\n");
         return 2;
     }
     const char *w = argv[2];
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
         sw2[i] = (float)((int)(i * 5 % 13) - 6) * 0.05f + 0.003f;
     float loss;
     uint64_t counts[2];
+    k->relu_mask(4096, h, hr, mask); /* relu_grad_mask's input; reps = 0 runs it too, so it cancels */
     for (long r = 0; r < reps; r++) {
         if (!strcmp(w, "train")) { /* one forward+backward step's products of the training task */
             k->matmul(SG_NO_TRANS, SG_NO_TRANS, 4, 30, 3, a, 3, b, 30, c, 30);
@@ -73,6 +76,10 @@ int main(int argc, char **argv)
             k->relu(4096, h, dx);
         } else if (!strcmp(w, "relu_grad4096")) {
             k->relu_grad(4096, h, dy, dx, 0.5f);
+        } else if (!strcmp(w, "relu_mask4096")) {
+            k->relu_mask(4096, h, dx, mask);
+        } else if (!strcmp(w, "relu_grad_mask4096")) {
+            k->relu_grad_mask(4096, mask, hr, dy, dx, 0.5f);
         } else {
             fprintf(stderr, "arm_icount: unknown workload '%s'\n", w);
             return 2;
