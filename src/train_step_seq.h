@@ -55,4 +55,29 @@ sg_train_step_seq(sg_matmul_fn *matmul, sg_relu_fn *relu, sg_relu_grad_fn *relu_
         w2[i] = w2[i] - scratch[i];
 }
 
+/* An ISA's train_step, prefix##train_step (prefix sg_avx2_, ...): for the training task's shape (n = 4,
+   d = 3, h = 30, o = 1) the statements FUSED run first, written in the entry's parameter names; they return
+   when they did the step ("{ fused(...); return; }", or "if (fused(...)) return;" for a fused path that can
+   hand a step back untouched). Any other shape, or a step handed back, runs the sequence above with the
+   ISA's own matmul, relu and relu_grad (prefix##matmul, ...), out of line so that the task's shape reaches
+   the fused path through a wrapper with no stack frame of its own. For simd/<isa>/train_step.c. */
+#define SG_TRAIN_STEP_ENTRY(prefix, FUSED)                                                                   \
+    static __attribute__((noinline)) void prefix##train_step_unfused(                                        \
+        size_t n, size_t d, size_t h, size_t o, const float *x, const float *y, float *w1, float *w2,        \
+        float lr, float grad_at_zero, float max_loss, float *work, float *loss, uint64_t *counts)            \
+    {                                                                                                        \
+        sg_train_step_seq(prefix##matmul, prefix##relu, prefix##relu_grad, n, d, h, o, x, y, w1, w2, lr,     \
+                          grad_at_zero, max_loss, work, loss, counts);                                       \
+    }                                                                                                        \
+    void prefix##train_step(size_t n, size_t d, size_t h, size_t o, const float *x, const float *y,          \
+                            float *w1, float *w2, float lr, float grad_at_zero, float max_loss, float *work, \
+                            float *loss, uint64_t *counts)                                                   \
+    {                                                                                                        \
+        if (n == 4 && d == 3 && h == 30 && o == 1) {                                                         \
+            FUSED                                                                                            \
+        }                                                                                                    \
+        prefix##train_step_unfused(n, d, h, o, x, y, w1, w2, lr, grad_at_zero, max_loss, work, loss,         \
+                                   counts);                                                                  \
+    }
+
 #endif

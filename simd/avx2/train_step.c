@@ -8,23 +8,7 @@
 #include "simd/avx2/train_step_fused.h"
 #include "train_step_seq.h"
 
-/* Any other shape: the unfused sequence, out of line so that the task's shape reaches fused_4x3x30x1
-   through a wrapper with no stack frame of its own. */
-static __attribute__((noinline)) void unfused(size_t n, size_t d, size_t h, size_t o, const float *x,
-                                              const float *y, float *w1, float *w2, float lr,
-                                              float grad_at_zero, float max_loss, float *work, float *loss,
-                                              uint64_t *counts)
-{
-    sg_train_step_seq(sg_avx2_matmul, sg_avx2_relu, sg_avx2_relu_grad, n, d, h, o, x, y, w1, w2, lr,
-                      grad_at_zero, max_loss, work, loss, counts);
-}
-
-void sg_avx2_train_step(size_t n, size_t d, size_t h, size_t o, const float *x, const float *y, float *w1,
-                        float *w2, float lr, float grad_at_zero, float max_loss, float *work, float *loss,
-                        uint64_t *counts)
-{
-    if (n == TN && d == TD && h == TH && o == 1)
-        fused_4x3x30x1(x, y, w1, w2, lr, grad_at_zero, max_loss, loss, counts);
-    else
-        unfused(n, d, h, o, x, y, w1, w2, lr, grad_at_zero, max_loss, work, loss, counts);
-}
+SG_TRAIN_STEP_ENTRY(sg_avx2_, {
+    fused_4x3x30x1(x, y, w1, w2, lr, grad_at_zero, max_loss, loss, counts);
+    return;
+})

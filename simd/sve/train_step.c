@@ -11,22 +11,4 @@
 #include "simd/neon/train_step_fused.h"
 #include "train_step_seq.h"
 
-/* Any other shape, or a step whose h holds a ±0 or whose loss is NaN: the unfused sequence, out of line
-   so that the fused path keeps its registers. */
-static __attribute__((noinline)) void unfused(size_t n, size_t d, size_t h, size_t o, const float *x,
-                                              const float *y, float *w1, float *w2, float lr,
-                                              float grad_at_zero, float max_loss, float *work, float *loss,
-                                              uint64_t *counts)
-{
-    sg_train_step_seq(sg_sve_matmul, sg_sve_relu, sg_sve_relu_grad, n, d, h, o, x, y, w1, w2, lr,
-                      grad_at_zero, max_loss, work, loss, counts);
-}
-
-void sg_sve_train_step(size_t n, size_t d, size_t h, size_t o, const float *x, const float *y, float *w1,
-                       float *w2, float lr, float grad_at_zero, float max_loss, float *work, float *loss,
-                       uint64_t *counts)
-{
-    if (n == TN && d == TD && h == TH && o == 1 && fused_4x3x30x1(x, y, w1, w2, lr, max_loss, loss, counts))
-        return;
-    unfused(n, d, h, o, x, y, w1, w2, lr, grad_at_zero, max_loss, work, loss, counts);
-}
+SG_TRAIN_STEP_ENTRY(sg_sve_, if (fused_4x3x30x1(x, y, w1, w2, lr, max_loss, loss, counts)) return;)
