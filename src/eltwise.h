@@ -21,6 +21,9 @@ typedef struct sg_eltwise_desc {
     const char *in_names[SG_ELTWISE_MAX_STREAMS], *out_names[SG_ELTWISE_MAX_STREAMS];
     /* The input that may be the very array of out[0] (in-place call), or -1. */
     int alias_in;
+    /* Bit i: input i is read only for rare lanes (relu_grad_mask's y, NaN codes only), so it is not part
+       of a call's traffic. */
+    unsigned rare_in;
     /* Float parameters after the arrays (relu_grad: grad_at_zero), with the values that tests and
        benchmarks sweep for parameter 0 (n_sweep of them; one run with no parameter when 0). */
     unsigned n_params;
@@ -35,7 +38,8 @@ typedef struct sg_eltwise_desc {
 const sg_eltwise_desc *sg_eltwise_find(sg_family f);
 /* Bytes an array of n elements of type t occupies. */
 size_t sg_eltwise_bytes(sg_elt_type t, size_t n);
-/* Bytes one call over n elements reads plus writes (every input and output array once). */
+/* Bytes one call over n elements reads plus writes (every input and output array once, but for the
+   inputs read only for rare lanes). */
 double sg_eltwise_traffic(const sg_eltwise_desc *d, size_t n);
 
 #endif

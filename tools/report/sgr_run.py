@@ -30,7 +30,7 @@ ELTWISE_ARRAYS = {
     "relu": (("f32",), ("f32",)),
     "relu_grad": (("f32", "f32"), ("f32",)),
     "relu_mask": (("f32",), ("f32", "mask2")),
-    "relu_grad_mask": (("mask2", "f32", "f32"), ("f32",)),
+    "relu_grad_mask": (("mask2", "f32 rare", "f32"), ("f32",)),  # y: read for NaN codes only
     "round_bf16": (("f32",), ("f32",)),
     "round_fp16": (("f32",), ("f32",)),
 }
@@ -42,7 +42,8 @@ def eltwise_traffic(kernel, n):
     arrays = ELTWISE_ARRAYS.get(kernel)
     if arrays is None:
         return None
-    return float(sum((n + 3) // 4 if t == "mask2" else 4 * n for t in arrays[0] + arrays[1]))
+    sizes = {"mask2": (n + 3) // 4, "f32": 4 * n, "f32 rare": 0}
+    return float(sum(sizes[t] for t in arrays[0] + arrays[1]))
 
 
 def eltwise_pattern(kernel):
