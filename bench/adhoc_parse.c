@@ -12,6 +12,16 @@
 #define SGB_ADHOC_MAX_DIM ((uint64_t)1 << 31)
 
 /* Digits only (no sign, no blank, no hex), at most 18 of them (below 10^18, no overflow). */
+/* s[0..len) as a NUL-terminated string in text (cap bytes): 0, or -1 when empty or too long. */
+static int token(char *text, size_t cap, const char *s, size_t len)
+{
+    if (len == 0 || len >= cap)
+        return -1;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    return 0;
+}
+
 static int digits(const char **s, uint64_t *out)
 {
     const char *p = *s;
@@ -46,10 +56,8 @@ int sgb_parse_eltsize(const char *s, size_t len, sgb_eltsize *out)
         {"GiB", 1ull << 30},
     };
     char text[40];
-    if (len == 0 || len >= sizeof text)
+    if (token(text, sizeof text, s, len) != 0)
         return -1;
-    memcpy(text, s, len);
-    text[len] = '\0';
     const char *p = text;
     uint64_t v;
     if (digits(&p, &v) != 0 || v == 0)
@@ -120,10 +128,8 @@ static int parse_form(const char *p, size_t len, sg_trans *ta, sg_trans *tb)
 static int parse_shape(const char *p, size_t len, size_t dims[3])
 {
     char text[64];
-    if (len == 0 || len >= sizeof text)
+    if (token(text, sizeof text, p, len) != 0)
         return -1;
-    memcpy(text, p, len);
-    text[len] = '\0';
     const char *q = text;
     for (int i = 0; i < 3; i++) {
         uint64_t v;

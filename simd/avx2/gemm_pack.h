@@ -140,8 +140,8 @@ static inline __attribute__((always_inline)) void sg_pack_b_panel(size_t nr, sg_
 
 /* The unpacked NT/TT path's transpose of op(B) chunks, bt[p*nb + j] = b[j*ldb + p] (the driver's
    sg_gemm_transpose_fn): 8x8 blocks through registers, the edges element by element. The scalar loop made
-   small NT products half as fast as NN (Zen 3, 32^3: 41 vs 84 GFLOP/s), the transpose costing about as
-   much as the product. */
+   small NT products about half as fast as NN, the transpose costing about as much as the product
+   (docs/matmul.md). */
 static void sg_transpose_b(size_t nb, size_t k, const float *b, size_t ldb, float *bt)
 {
     size_t j = 0;
